@@ -1,0 +1,1 @@
+"""Cleaning: countries to ISO codes, affiliations to institutions and sectors."""

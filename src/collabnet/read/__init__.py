@@ -1,0 +1,127 @@
+"""Reading exports into a Corpus: one module per format, sniffed from content."""
+from __future__ import annotations
+
+import os
+import sys
+
+from ..clean.resolve import resolve, unresolved_report, work_id_of
+from ..clean.thesaurus import Thesaurus
+from ..corpus import Corpus
+from ..errors import InputError
+from . import openalex, pubmed, scopus, wos
+from .common import FileReport
+from .merge import group_records, merge_group
+from .sniff import sniff
+from .textio import decode, read_bytes
+
+__all__ = ["read", "read_file", "sniff"]
+
+
+def read_file(path, encoding: str | None = None, report: FileReport | None = None) -> tuple[list[dict], FileReport]:
+    """Records of one export file (format sniffed from its content) and what happened reading it."""
+    path = os.fspath(path)
+    report = report or FileReport(path)
+    data = read_bytes(path)
+    text = decode(path, data, encoding)
+    fmt = sniff(path, text)
+    if fmt == "scopus":
+        it = scopus.parse(path, text, report)
+    elif fmt == "wos":
+        it = wos.parse_plain(path, text, report)
+    elif fmt == "wos-tab":
+        it = wos.parse_tabbed(path, text, report)
+    elif fmt == "wos-csv":
+        it = wos.parse_tabbed(path, text, report, long_names=True)
+    elif fmt == "openalex":
+        it = openalex.parse(path, text, report)
+    else:
+        it = pubmed.parse(path, text, report)
+    records = list(it)
+    if report.records == 0:
+        raise InputError(path, f"no records found in this {report.format or fmt} file",
+                         hint="Is the export empty or cut off?")
+    if not records:
+        reasons = "; ".join(f"{n} {r}" for r, n in report.skipped.most_common(2))
+        raise InputError(path, f"none of its {report.records} records could be read ({reasons})")
+    return records, report
+
+
+def read(*paths, thesaurus: str | Thesaurus | None = None, keep_retracted: bool = False,
+         encoding: str | None = None, progress: bool | None = None) -> Corpus:
+    """Read one or more export files (Scopus, WoS, OpenAlex, PubMed; mixed) into one deduplicated Corpus.
+
+    >>> import collabnet  # doctest: +SKIP
+    >>> c = collabnet.read("scopus.csv", "savedrecs.txt")  # doctest: +SKIP
+    """
+    flat = []
+    for p in paths:
+        if isinstance(p, (list, tuple)):
+            flat.extend(p)
+        else:
+            flat.append(p)
+    if not flat:
+        raise InputError(None, "no input files given", hint="Name one or more export files")
+    th = Thesaurus.load(thesaurus) if isinstance(thesaurus, (str, os.PathLike)) else thesaurus
+    show = sys.stderr.isatty() if progress is None else progress
+    records, reports = [], []
+    bar = None
+    if show:
+        from tqdm import tqdm
+        bar = tqdm(total=len(flat), desc="reading", unit="file", file=sys.stderr, leave=False)
+    for p in flat:
+        recs, rep = read_file(p, encoding=encoding)
+        records.extend(recs)
+        reports.append(rep)
+        if bar is not None:
+            bar.set_postfix_str(f"{os.path.basename(os.fspath(p))}: {rep.records} records")
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return build_corpus(records, reports, th, keep_retracted=keep_retracted)
+
+
+def build_corpus(records: list[dict], reports: list[FileReport], thesaurus: Thesaurus | None = None,
+                 keep_retracted: bool = False) -> Corpus:
+    """Deduplicate, exclude retracted items and paratext, resolve affiliations, and assemble the Corpus."""
+    by_path = {r.path: r for r in reports}
+    groups = group_records(records)
+    steps = dict(group_records.last_steps)
+    works = []
+    excluded = {"retracted": 0, "paratext": 0}
+    for g in groups:
+        seen_files = set()
+        for r in g:
+            if r["file"] in seen_files:
+                by_path[r["file"]].merged_within += 1
+            elif seen_files:
+                by_path[r["file"]].merged_across += 1
+            seen_files.add(r["file"])
+        w = merge_group(g)
+        if not keep_retracted and (w["is_retracted"] or w["is_paratext"]):
+            why = "retracted" if w["is_retracted"] else "paratext"
+            excluded[why] += 1
+            by_path[g[0]["file"]].excluded[why] += 1
+            continue
+        w["work_id"] = work_id_of(w)
+        works.append(w)
+    # distinct works keep distinct ids even when two share a fallback id
+    seen = {}
+    for w in works:
+        base = w["work_id"]
+        if base in seen:
+            seen[base] += 1
+            w["work_id"] = f"{base}#{seen[base]}"
+        else:
+            seen[base] = 0
+    th = thesaurus or Thesaurus()
+    works_df, auth, refs, how = resolve(works, th)
+    meta = {
+        "inputs": [r.to_dict() for r in reports],
+        "dedup_steps": steps,
+        "excluded": excluded,
+        "keep_retracted": keep_retracted,
+        "thesaurus": {"path": th.path, "entries": len(th), "hits": th.hits} if th.path else None,
+        "sector_sources": how,
+        "unresolved": unresolved_report(auth),
+    }
+    return Corpus(works_df, auth, refs, meta)

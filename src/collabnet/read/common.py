@@ -1,0 +1,184 @@
+"""Pieces every reader shares: the record layout, per-file reports, id and type normalisation."""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+CURRENT_YEAR = _dt.date.today().year
+
+
+@dataclass
+class FileReport:
+    """What happened while reading one file: records read, skipped (why, where), merged."""
+
+    path: str
+    format: str = ""
+    records: int = 0                 # records found in the file (good or bad)
+    skipped: Counter = field(default_factory=Counter)
+    skipped_examples: dict = field(default_factory=dict)
+    warnings: Counter = field(default_factory=Counter)
+    warning_examples: dict = field(default_factory=dict)
+    merged_within: int = 0           # duplicates of a record earlier in the same file
+    merged_across: int = 0           # duplicates of a record in an earlier file
+    excluded: Counter = field(default_factory=Counter)  # retracted, paratext
+
+    def skip(self, reason: str, where: str) -> None:
+        self.skipped[reason] += 1
+        self.skipped_examples.setdefault(reason, [])
+        if len(self.skipped_examples[reason]) < 3:
+            self.skipped_examples[reason].append(f"{self.path}:{where}")
+
+    def warn(self, reason: str, where: str) -> None:
+        self.warnings[reason] += 1
+        self.warning_examples.setdefault(reason, [])
+        if len(self.warning_examples[reason]) < 3:
+            self.warning_examples[reason].append(f"{self.path}:{where}")
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(self.skipped.values())
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path, "format": self.format, "records": self.records,
+            "skipped": dict(sorted(self.skipped.items())),
+            "skipped_examples": {k: v for k, v in sorted(self.skipped_examples.items())},
+            "warnings": dict(sorted(self.warnings.items())),
+            "warning_examples": {k: v for k, v in sorted(self.warning_examples.items())},
+            "merged_within_file": self.merged_within, "merged_with_earlier_files": self.merged_across,
+            "excluded": dict(sorted(self.excluded.items())),
+        }
+
+
+def new_record(source: str, path: str, recno: int, line: int | None = None) -> dict:
+    """An empty canonical record (methods.md 0.1) that a reader fills in."""
+    return {
+        "source": source, "file": path, "record": recno, "line": line,
+        "doi": None, "openalex_id": None, "eid": None, "ut": None, "pmid": None,
+        "title": None, "year": None, "doc_type": "other", "doc_type_raw": None,
+        "source_title": None, "volume": None, "issue": None, "first_page": None, "language": None,
+        "cited_by": None, "cited_by_all": None, "fwci": None, "top10": None, "percentile": None,
+        "counts_by_year": None, "keywords": [], "index_keywords": [], "fields": [], "primary_topic": None,
+        "is_retracted": False, "is_paratext": False, "countries_declared": None, "institutions_declared": None,
+        "authors": [], "unlinked": [], "references": [], "funding": None, "abstract": None,
+    }
+
+
+def new_author(name: str | None, full_name: str | None = None, author_id: str | None = None,
+               orcid: str | None = None, corresponding: bool = False) -> dict:
+    return {"name": name, "full_name": full_name, "id": author_id, "orcid": orcid,
+            "corresponding": corresponding, "affs": []}
+
+
+def new_aff(raw: str | None, *, inst_id: str | None = None, ror: str | None = None, inst_name: str | None = None,
+            inst_type: str | None = None, country: str | None = None, lineage: list | None = None) -> dict:
+    return {"raw": raw, "inst_id": inst_id, "ror": ror, "inst_name": inst_name, "inst_type": inst_type,
+            "country": country, "lineage": lineage}
+
+
+_DOI_RX = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|doi\s+)", re.IGNORECASE)
+_DOI_FIND = re.compile(r"10\.\d{4,9}/[^\s,;\]\[]+")
+
+
+def norm_doi(value) -> str | None:
+    """Normalised DOI (methods.md 8.3) or None.
+
+    >>> norm_doi(" https://doi.org/10.1000/ABC.1. ")
+    '10.1000/abc.1'
+    """
+    if not value:
+        return None
+    s = unquote(str(value).strip())
+    s = _DOI_PREFIX.sub("", s).strip().rstrip(".,;").lower()
+    return s if _DOI_RX.match(s) else None
+
+
+def find_doi(text: str | None) -> str | None:
+    """First DOI inside a reference string."""
+    if not text:
+        return None
+    m = _DOI_FIND.search(text)
+    return norm_doi(m.group(0)) if m else None
+
+
+def parse_year(value, report: FileReport | None = None, where: str = "") -> int | None:
+    """Publication year in [1900, current + 1], else None (reported)."""
+    if value is None:
+        return None
+    s = str(value).strip()
+    if not s:
+        return None
+    m = re.match(r"^(\d{4})", s)
+    if m:
+        y = int(m.group(1))
+        if 1900 <= y <= CURRENT_YEAR + 1:
+            return y
+    if report is not None:
+        report.warn(f"year outside 1900-{CURRENT_YEAR + 1} or unreadable (set to null)", where)
+    return None
+
+
+def parse_int(value) -> int | None:
+    if value is None:
+        return None
+    s = str(value).strip().replace(",", "")
+    if not s:
+        return None
+    try:
+        return int(float(s))
+    except ValueError:
+        return None
+
+
+_TITLE_NON = re.compile(r"[^0-9a-z]+")
+
+
+def title_key(title: str | None) -> str | None:
+    """Title NFKD, accents removed, casefolded, non-alphanumerics to one space (methods.md 8.3)."""
+    if not title:
+        return None
+    s = unicodedata.normalize("NFKD", title)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
+    s = _TITLE_NON.sub(" ", s).strip()
+    return s or None
+
+
+def surname_key(name: str | None) -> str | None:
+    """Surname of "Surname, Given", "Surname I." or "Given Surname" forms, as a bare lowercase key."""
+    if not name:
+        return None
+    s = name.strip()
+    if "," in s:
+        s = s.split(",", 1)[0]
+    else:
+        parts = s.split()
+        if len(parts) > 1 and re.fullmatch(r"(?:[A-Z]\.?-?){1,4}", parts[-1]):  # "Surname I.J."
+            s = " ".join(parts[:-1])
+        elif len(parts) > 1:  # "Given Surname"
+            s = parts[-1]
+    k = title_key(s)
+    return k.replace(" ", "") if k else None
+
+
+# methods.md 8.4: canonical document types
+_DOC_TYPES = {
+    "article": "article", "journal article": "article", "review": "review", "short survey": "review",
+    "systematic review": "review", "conference paper": "conference_paper", "proceedings paper": "conference_paper",
+    "letter": "letter", "comment": "letter", "editorial": "editorial", "editorial material": "editorial",
+    "note": "note", "erratum": "erratum", "correction": "erratum", "published erratum": "erratum",
+    "book": "book", "book chapter": "book_chapter", "book-chapter": "book_chapter", "preprint": "preprint",
+    "data paper": "data_paper", "dataset": "data_paper", "data-paper": "data_paper", "meeting abstract": "other",
+    "retracted": "other", "retraction": "other", "paratext": "other", "news item": "other",
+}
+
+
+def canonical_doc_type(raw: str | None) -> str:
+    if not raw:
+        return "other"
+    first = raw.split(";")[0].strip().lower()
+    return _DOC_TYPES.get(first, "other")

@@ -1,0 +1,172 @@
+"""OpenAlex works (methods.md 9.3): API pages, JSON arrays, single works, JSON Lines; gzip handled upstream."""
+from __future__ import annotations
+
+import orjson
+
+from ..errors import InputError
+from .common import FileReport, canonical_doc_type, find_doi, new_aff, new_author, new_record, norm_doi, parse_year
+
+PREFIX = "https://openalex.org/"
+
+
+def _id(value) -> str | None:
+    if not value:
+        return None
+    s = str(value)
+    return s[len(PREFIX):] if s.startswith(PREFIX) else s
+
+
+def _ror(value) -> str | None:
+    if not value:
+        return None
+    return str(value).rstrip("/").rsplit("/", 1)[-1]
+
+
+def looks_like_openalex(text: str) -> bool:
+    head = text[:20000]
+    return ("openalex.org/W" in head or '"authorships"' in head) and head.lstrip()[:1] in "{["
+
+
+def iter_works(path: str, text: str, report: FileReport):
+    """(record number, line, work dict) for every work in the text."""
+    stripped = text.lstrip()
+    first_line_end = stripped.find("\n")
+    jsonl = False
+    if stripped.startswith("{") and first_line_end > 0:
+        rest = stripped[first_line_end:].lstrip()
+        jsonl = rest.startswith("{")
+    if not jsonl:
+        try:
+            data = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(path, f"is not valid JSON ({exc})",
+                             hint="A truncated download? Fetch the page again") from None
+        if isinstance(data, dict) and isinstance(data.get("results"), list):
+            works = data["results"]
+        elif isinstance(data, dict) and "id" in data:
+            works = [data]
+        elif isinstance(data, list):
+            works = data
+        else:
+            raise InputError(path, "JSON that holds no OpenAlex works (expected {\"results\": [...]}, a list "
+                             "of works or one work)")
+        for i, w in enumerate(works, 1):
+            yield i, None, w
+        return
+    recno = 0
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        recno += 1
+        try:
+            w = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            report.records += 1
+            report.skip(f"malformed JSON line ({str(exc).split(':')[0]})", f"line {lineno}")
+            continue
+        yield recno, lineno, w
+
+
+def parse(path: str, text: str, report: FileReport):
+    report.format = "openalex"
+    for recno, lineno, w in iter_works(path, text, report):
+        where = f"line {lineno}" if lineno else f"record {recno}"
+        report.records += 1
+        if not isinstance(w, dict) or not (w.get("id") or w.get("doi") or w.get("title")):
+            report.skip("not an OpenAlex work (no id, doi or title)", where)
+            continue
+        rec = convert(w, path, recno, lineno, report, where)
+        yield rec
+
+
+def convert(w: dict, path: str, recno: int, lineno, report: FileReport, where: str) -> dict:
+    rec = new_record("openalex", path, recno, lineno)
+    rec["openalex_id"] = _id(w.get("id"))
+    rec["doi"] = norm_doi(w.get("doi"))
+    ids = w.get("ids") or {}
+    pm = ids.get("pmid")
+    rec["pmid"] = str(pm).rstrip("/").rsplit("/", 1)[-1] if pm else None
+    rec["title"] = w.get("title") or w.get("display_name")
+    rec["year"] = parse_year(w.get("publication_year"), report, where)
+    typ = w.get("type") or ""
+    loc = w.get("primary_location") or {}
+    src = loc.get("source") or {}
+    if typ == "article" and (src.get("type") == "conference"):
+        rec["doc_type"] = "conference_paper"
+    else:
+        rec["doc_type"] = canonical_doc_type(typ.replace("-", " "))
+    rec["doc_type_raw"] = typ or None
+    rec["source_title"] = src.get("display_name")
+    biblio = w.get("biblio") or {}
+    rec["volume"] = biblio.get("volume")
+    rec["issue"] = biblio.get("issue")
+    rec["first_page"] = biblio.get("first_page")
+    rec["language"] = w.get("language")
+    rec["is_retracted"] = bool(w.get("is_retracted"))
+    rec["is_paratext"] = bool(w.get("is_paratext")) or typ == "paratext"
+    rec["cited_by"] = w.get("cited_by_count")
+    rec["fwci"] = w.get("fwci")
+    cnp = w.get("citation_normalized_percentile") or {}
+    if isinstance(cnp, dict) and cnp:
+        rec["top10"] = cnp.get("is_in_top_10_percent")
+        rec["percentile"] = cnp.get("value")
+    cby = w.get("counts_by_year")
+    if cby:
+        rec["counts_by_year"] = {int(x["year"]): int(x.get("cited_by_count") or 0) for x in cby if x.get("year")}
+    rec["keywords"] = [k.get("display_name") if isinstance(k, dict) else str(k) for k in (w.get("keywords") or [])]
+    rec["keywords"] = [k for k in rec["keywords"] if k]
+    rec["index_keywords"] = [m.get("descriptor_name") for m in (w.get("mesh") or []) if m.get("descriptor_name")]
+    pt = w.get("primary_topic") or {}
+    rec["primary_topic"] = pt.get("display_name")
+    sub = (pt.get("subfield") or {}).get("display_name")
+    fld = (pt.get("field") or {}).get("display_name")
+    rec["fields"] = [sub or fld] if (sub or fld) else []
+    rec["countries_declared"] = w.get("countries_distinct_count")
+    rec["institutions_declared"] = w.get("institutions_distinct_count")
+    inv = w.get("abstract_inverted_index")
+    if isinstance(inv, dict) and inv:
+        pos = sorted((p, word) for word, ps in inv.items() for p in ps)
+        rec["abstract"] = " ".join(word for _, word in pos)
+
+    found_countries = set()
+    for au in w.get("authorships") or []:
+        person = au.get("author") or {}
+        a = new_author(au.get("raw_author_name") or person.get("display_name"), person.get("display_name"),
+                       _id(person.get("id")), person.get("orcid"), bool(au.get("is_corresponding")))
+        raws = au.get("raw_affiliation_strings") or []
+        raw_of = {}
+        for af in au.get("affiliations") or []:
+            for iid in af.get("institution_ids") or []:
+                raw_of.setdefault(_id(iid), af.get("raw_affiliation_string"))
+        covered = set()
+        for inst in au.get("institutions") or []:
+            iid = _id(inst.get("id"))
+            cc = inst.get("country_code")
+            a["affs"].append(new_aff(raw_of.get(iid) or (raws[0] if len(raws) == 1 else None), inst_id=iid,
+                                     ror=_ror(inst.get("ror")), inst_name=inst.get("display_name"),
+                                     inst_type=inst.get("type"), country=cc,
+                                     lineage=[_id(x) for x in inst.get("lineage") or []]))
+            if cc:
+                covered.add(cc)
+        if not a["affs"]:
+            # no institution: keep the raw strings, parsed later like any other export
+            for r in raws:
+                if r:
+                    a["affs"].append(new_aff(r))
+        for cc in au.get("countries") or []:
+            if cc and cc not in covered and not any(x["country"] == cc for x in a["affs"]):
+                if len(a["affs"]) == 1 and a["affs"][0]["inst_id"] is None and a["affs"][0]["country"] is None:
+                    a["affs"][0]["country"] = cc  # the raw string's country, as OpenAlex parsed it
+                else:
+                    a["affs"].append(new_aff(None, country=cc))
+            found_countries.add(cc)
+        found_countries |= covered
+        rec["authors"].append(a)
+    if rec["countries_declared"] and rec["countries_declared"] > len(found_countries):
+        report.warn("authorships truncated (countries_distinct_count exceeds the countries listed)", where)
+    refs = []
+    for r in w.get("referenced_works") or []:
+        rid = _id(r)
+        refs.append({"raw": rid, "doi": find_doi(r) if "doi.org" in str(r) else None, "openalex_id": rid})
+    rec["references"] = refs
+    return rec

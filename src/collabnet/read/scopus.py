@@ -1,0 +1,262 @@
+"""Scopus CSV exports (methods.md 9.1): the 2023+ and pre-2023 layouts, any column order."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from ..errors import InputError
+from .common import (FileReport, canonical_doc_type, find_doi, new_aff, new_author, new_record, norm_doi,
+                     parse_int, parse_year)
+
+REQUIRED = ("Title", "Year")
+SIGNATURE = ("Authors", "Title", "Year", "Source title")  # a header with these and an id/affiliation column is Scopus
+NO_AUTHOR = "[no author name available]"
+
+csv.field_size_limit(2**31 - 1)
+
+
+def looks_like_scopus(header: list[str]) -> bool:
+    h = {c.strip().lower() for c in header}
+    return all(c.lower() in h for c in ("Title", "Year")) and ("authors" in h or "author full names" in h) and bool(
+        h & {"eid", "source title", "authors with affiliations", "affiliations", "link", "cited by"})
+
+
+def _col(header: list[str]) -> dict:
+    """Column name -> index, exact match first, then case-insensitive (methods.md 9.1)."""
+    idx = {}
+    for i, name in enumerate(header):
+        idx.setdefault(name.strip(), i)
+    low = {}
+    for i, name in enumerate(header):
+        low.setdefault(name.strip().lower(), i)
+    return idx, low
+
+
+_FULL_NAME = re.compile(r"^(.*?)\s*\((\d+)\)\s*$")
+_NAME_KEY = re.compile(r"[^a-z]")
+
+
+def _nkey(name: str) -> str:
+    return _NAME_KEY.sub("", name.lower())
+
+
+def _split_authors(value: str, new_layout: bool) -> list[str]:
+    v = value.strip()
+    if not v or v.lower() == NO_AUTHOR:
+        return []
+    if new_layout or ";" in v:
+        parts = v.split(";")
+    else:
+        parts = v.split(", ")
+    return [p.strip().rstrip(",") for p in parts if p.strip() and p.strip().lower() != NO_AUTHOR]
+
+
+def _tile(segs: list[str], known: set[str]) -> list[str] | None:
+    """Split consecutive segments into strings all found in ``known`` (longest first)."""
+    n = len(segs)
+    best: list = [None] * (n + 1)
+    best[n] = []
+    for i in range(n - 1, -1, -1):
+        for j in range(n, i, -1):
+            if best[j] is not None and ", ".join(segs[i:j]) in known:
+                best[i] = [", ".join(segs[i:j])] + best[j]
+                break
+    return best[0]
+
+
+_INITIALS = re.compile(r"^(?:[A-Z][a-z]?\.?[- ]?){1,5}$")
+
+
+def split_author_entry(entry: str, known: set[str]) -> tuple[str, list[str]]:
+    """One `Authors with affiliations` entry -> (author name, affiliation strings).
+
+    An author with several affiliations has them joined by ", " in one entry;
+    they are told apart with the distinct strings of the `Affiliations` column.
+
+    >>> split_author_entry("Liu F., Dept A, Univ A, Tokyo, Japan, Inst B, Osaka, Japan",
+    ...                    {"Dept A, Univ A, Tokyo, Japan", "Inst B, Osaka, Japan"})
+    ('Liu F.', ['Dept A, Univ A, Tokyo, Japan', 'Inst B, Osaka, Japan'])
+    """
+    segs = [s.strip() for s in entry.split(",")]
+    segs = [s for s in segs if s]
+    if not segs:
+        return "", []
+    if known:
+        for k in range(1, min(3, len(segs) - 1) + 1):
+            tiles = _tile(segs[k:], known)
+            if tiles:
+                return ", ".join(segs[:k]), tiles
+    # no tiling: "Surname, I." takes two segments when the second is initials
+    k = 2 if len(segs) > 1 and _INITIALS.match(segs[1]) else 1
+    rest = ", ".join(segs[k:])
+    return ", ".join(segs[:k]), ([rest] if rest else [])
+
+
+def _align(names: list[str], entries: list[tuple[str, list[str]]]) -> list[list[str]] | None:
+    """Affiliations per author slot, or None when the entries do not line up with the names."""
+    if not entries:
+        return None
+    if len(entries) == len(names):
+        return [affs for _, affs in entries]
+    out: list[list[str]] = [[] for _ in names]
+    slot = -1
+    prev = None
+    for name, affs in entries:
+        key = _nkey(name)
+        if slot >= 0 and key == prev:  # consecutive entries of one author: several affiliations
+            out[slot].extend(affs)
+            continue
+        slot += 1
+        if slot >= len(names) or (key and _nkey(names[slot]) and not _nkey(names[slot]).startswith(key[:3])):
+            return None
+        out[slot].extend(affs)
+        prev = key
+    return out if slot == len(names) - 1 else None
+
+
+def parse(path: str, text: str, report: FileReport):
+    """Yield canonical records from the text of a Scopus CSV file."""
+    report.format = "scopus"
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise InputError(path, f"cannot read the CSV header ({exc})") from None
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    idx, low = _col(header)
+
+    def ci(name):
+        return idx.get(name, low.get(name.lower()))
+
+    missing = [c for c in REQUIRED if ci(c) is None]
+    if ci("Authors") is None and ci("Author full names") is None:
+        missing.append("Authors")
+    if missing:
+        raise InputError(path, f"Scopus CSV without the required column(s) {', '.join(missing)}",
+                         where="line 1", hint="Export again with these fields selected")
+    mangled = header[-1].endswith(";") or any(";;" in h for h in header)
+    new_layout = ci("Author full names") is not None
+    cols = {name: ci(name) for name in (
+        "Authors", "Author full names", "Author(s) ID", "Title", "Year", "Source title", "Volume", "Issue",
+        "Page start", "Art. No.", "Cited by", "DOI", "Affiliations", "Authors with affiliations", "Abstract",
+        "Author Keywords", "Index Keywords", "Funding Details", "Funding Texts", "References",
+        "Correspondence Address", "PubMed ID", "Language of Original Document", "Document Type",
+        "Publication Stage", "EID")}
+    funding_cols = [i for i, h in enumerate(header) if h.lower().startswith("funding text")]
+    width = len(header)
+    recno = 0
+    line_start = 2
+    bad_width = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            recno += 1
+            report.records += 1
+            report.skip(f"malformed CSV row ({exc})", f"{reader.line_num}")
+            line_start = reader.line_num + 1
+            continue
+        where_line = line_start
+        line_start = reader.line_num + 1
+        if not row or all(not c.strip() for c in row):
+            continue
+        recno += 1
+        report.records += 1
+        if len(row) != width and not (len(row) > width and not any(c.strip() for c in row[width:])):
+            bad_width += 1
+            report.skip(f"row has {len(row)} fields, the header has {width} (truncated or misquoted row)",
+                        f"{where_line}")
+            continue
+
+        def g(name):
+            i = cols[name]
+            return row[i].strip() if i is not None and i < len(row) else ""
+
+        rec = new_record("scopus", path, recno, where_line)
+        rec["title"] = g("Title") or None
+        if rec["title"] and rec["title"].lower() == "[no title available]":
+            rec["title"] = None
+        rec["year"] = parse_year(g("Year"), report, f"{where_line}")
+        rec["doi"] = norm_doi(g("DOI"))
+        rec["eid"] = g("EID") or None
+        rec["pmid"] = g("PubMed ID") or None
+        rec["source_title"] = g("Source title") or None
+        rec["volume"] = g("Volume") or None
+        rec["issue"] = g("Issue") or None
+        rec["first_page"] = g("Page start") or g("Art. No.") or None
+        rec["language"] = g("Language of Original Document") or None
+        rec["abstract"] = g("Abstract") or None
+        cb = g("Cited by")
+        rec["cited_by"] = parse_int(cb) if cb else 0
+        dt = g("Document Type")
+        rec["doc_type_raw"] = dt or None
+        rec["doc_type"] = canonical_doc_type(dt)
+        rec["is_retracted"] = dt.lower().startswith("retracted")
+        rec["keywords"] = [k.strip() for k in g("Author Keywords").split(";") if k.strip()]
+        rec["index_keywords"] = [k.strip() for k in g("Index Keywords").split(";") if k.strip()]
+        funding = [g("Funding Details"), g("Funding Texts")] + [row[i].strip() for i in funding_cols if i < len(row)]
+        rec["funding"] = " | ".join(f for f in funding if f) or None
+        if not rec["title"] and not rec["doi"] and not rec["eid"]:
+            report.skip("record without title, DOI or EID", f"{where_line}")
+            continue
+
+        # ---- authors
+        names = _split_authors(g("Authors"), new_layout)
+        fulls, ids = [], []
+        if g("Author full names"):
+            for part in g("Author full names").split(";"):
+                part = part.strip()
+                if not part:
+                    continue
+                m = _FULL_NAME.match(part)
+                fulls.append(m.group(1) if m else part)
+                ids.append(m.group(2) if m else None)
+        if not ids and g("Author(s) ID"):
+            ids = [x.strip() for x in g("Author(s) ID").split(";") if x.strip()]
+        if not names and fulls:
+            names = fulls
+        if len(ids) != len(names):
+            ids = [None] * len(names)
+        if len(fulls) != len(names):
+            fulls = [None] * len(names)
+        authors = [new_author(n, f, i) for n, f, i in zip(names, fulls, ids)]
+        affs_all = [a.strip() for a in g("Affiliations").split(";") if a.strip()]
+        known = set(affs_all)
+        with_aff = g("Authors with affiliations")
+        per_slot = None
+        if with_aff and authors:
+            entries = [split_author_entry(e.strip(), known) for e in with_aff.split(";") if e.strip()]
+            per_slot = _align(names, entries)
+        if per_slot is not None:
+            for a, affs in zip(authors, per_slot):
+                seen = set()
+                for s in affs:
+                    if s not in seen:
+                        seen.add(s)
+                        a["affs"].append(new_aff(s))
+        else:
+            if affs_all and authors:
+                report.warn("authors not aligned with affiliations (affiliations kept unlinked)", f"{where_line}")
+            rec["unlinked"] = [new_aff(s) for s in affs_all]
+        corr = g("Correspondence Address")
+        if corr and authors:
+            cname = _nkey(corr.split(";", 1)[0])
+            for a in authors:
+                if cname and _nkey(a["name"] or "") == cname:
+                    a["corresponding"] = True
+                    break
+        rec["authors"] = authors
+
+        # ---- references
+        refs = g("References")
+        if refs:
+            rec["references"] = [{"raw": r.strip(), "doi": find_doi(r), "openalex_id": None}
+                                 for r in refs.split("; ") if r.strip()]
+        yield rec
+    if mangled and report.records and bad_width > report.records / 2:
+        raise InputError(path, f"{bad_width} of {report.records} rows do not match the header "
+                         "(the header ends in ';;;': the file looks re-saved by a spreadsheet program)",
+                         hint="Use the CSV exactly as Scopus exported it")

@@ -1,0 +1,66 @@
+"""Opening export files: compression, byte-order marks and encodings."""
+from __future__ import annotations
+
+import gzip
+import os
+
+from ..errors import InputError
+
+GZIP_MAGIC = b"\x1f\x8b"
+SUPPORTED_FORMATS = ("Scopus CSV, Web of Science (plain text, tab-delimited), "
+                     "OpenAlex works (API JSON, JSON array, JSON Lines, optionally .gz), PubMed MEDLINE (.nbib/.txt)")
+
+
+def read_bytes(path) -> bytes:
+    """Read a whole file, transparently un-gzipping it; empty files are an error."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise InputError(path, "no such file", hint="Check the path")
+    if os.path.isdir(path):
+        raise InputError(path, "is a folder, not an export file", hint="Name the export files inside it")
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:2] == GZIP_MAGIC:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(path, f"the gzip stream is damaged or truncated ({exc})",
+                             hint="Download or copy the file again") from None
+    if not data.strip():
+        raise InputError(path, "the file is empty", hint="Export the records again; nothing can be read from an empty file")
+    return data
+
+
+def decode(path, data: bytes, encoding: str | None = None) -> str:
+    """Decode bytes to text.
+
+    UTF-8 (with or without BOM) and UTF-16 with a BOM (Web of Science
+    tab-delimited exports can be UTF-16LE) are recognised.  Anything else
+    that is not valid UTF-8 is refused with the first bad position, unless the
+    user names the encoding (``--encoding latin-1``).
+    """
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise InputError(path, f"cannot decode as {encoding}: {exc}") from None
+        return text.lstrip("\ufeff")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16").lstrip("\ufeff")
+    if b"\x00" in data[:4096]:
+        # UTF-16 without a BOM has a NUL in every other byte; a binary file has NULs anywhere
+        even, odd = data[:4096:2], data[1:4096:2]
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+            try:
+                return data.decode("utf-16-le")
+            except UnicodeDecodeError:
+                pass
+        raise InputError(path, "this is a binary file, not a text export",
+                         hint=f"collabnet reads {SUPPORTED_FORMATS}")
+    try:
+        return data.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(path, f"is not UTF-8 (byte 0x{data[exc.start]:02x} cannot be decoded)",
+                         where=f"line {line}",
+                         hint="Re-export it as UTF-8, or name its encoding, e.g. --encoding latin-1") from None

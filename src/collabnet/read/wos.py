@@ -1,0 +1,232 @@
+"""Web of Science exports (methods.md 9.2): plain text, tab-delimited, and the long-header CSV."""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+
+from ..errors import InputError
+from .common import (FileReport, canonical_doc_type, find_doi, new_aff, new_author, new_record, norm_doi,
+                     parse_int, parse_year)
+
+csv.field_size_limit(2**31 - 1)
+
+# multi-valued tags: one value per line in plain text, "; "-joined in tab-delimited
+MULTI = {"AU", "AF", "C1", "CR", "BA", "BF", "CA", "GP", "EM", "C3"}
+# tags whose continuation lines continue one value
+JOINED = {"TI", "SO", "AB", "DE", "ID", "RP", "FU", "FX", "WC", "SC", "OI", "RI", "PU", "PA"}
+# the long column names of the WoS "Excel"/CSV export, to tags
+LONG_NAMES = {
+    "publication type": "PT", "authors": "AU", "author full names": "AF", "group authors": "CA",
+    "article title": "TI", "source title": "SO", "language": "LA", "document type": "DT",
+    "author keywords": "DE", "keywords plus": "ID", "abstract": "AB", "addresses": "C1", "affiliations": "C3",
+    "reprint addresses": "RP", "email addresses": "EM", "researcher ids": "RI", "orcids": "OI",
+    "funding orgs": "FU", "funding text": "FX", "cited references": "CR", "cited reference count": "NR",
+    "times cited, wos core": "TC", "times cited, all databases": "Z9", "publication year": "PY",
+    "publication date": "PD", "volume": "VL", "issue": "IS", "start page": "BP", "end page": "EP",
+    "article number": "AR", "doi": "DI", "wos categories": "WC", "web of science categories": "WC",
+    "research areas": "SC", "pubmed id": "PM", "ut (unique wos id)": "UT", "issn": "SN", "eissn": "EI",
+    "early access date": "EA",
+}
+_TAG = re.compile(r"^([A-Z][A-Z0-9])(?: (.*)|)$")
+
+
+def looks_like_plain(text: str) -> bool:
+    head = text[:2000].lstrip("\ufeff").lstrip()
+    return head.startswith("FN ") or head.startswith("PT ") or bool(re.match(r"^(?:FN|VR) ", head))
+
+
+def looks_like_tabbed(first_line: str) -> bool:
+    cols = first_line.rstrip("\r\n").split("\t")
+    return len(cols) > 5 and {"PT", "AU", "TI"} <= {c.strip() for c in cols}
+
+
+def looks_like_long_csv(header: list[str]) -> bool:
+    h = {c.strip().lower() for c in header}
+    return {"article title", "source title"} <= h and ("addresses" in h or "ut (unique wos id)" in h)
+
+
+def parse_plain(path: str, text: str, report: FileReport):
+    report.format = "wos"
+    fields: dict[str, list[str]] = {}
+    last = None
+    start = None
+    recno = 0
+    for lineno, line in enumerate(text.splitlines(), 1):
+        line = line.rstrip("\r").rstrip("\t ")
+        if not line.strip():
+            continue
+        if line.startswith("   ") or line.startswith("\t"):
+            if last is None:
+                continue
+            val = line.strip()
+            if last in JOINED:
+                fields[last][-1] += " " + val
+            else:
+                fields[last].append(val)
+            continue
+        m = _TAG.match(line)
+        if not m:
+            if start is not None:
+                report.warn("line without a field tag (ignored)", f"line {lineno}")
+            continue
+        tag, val = m.group(1), (m.group(2) or "").strip()
+        if tag in ("FN", "VR", "EF"):
+            continue
+        if tag == "ER":
+            if start is not None:
+                recno += 1
+                report.records += 1
+                rec = _record(path, recno, start, fields, report)
+                if rec is not None:
+                    yield rec
+            fields, last, start = {}, None, None
+            continue
+        if start is None:
+            start = lineno
+        fields.setdefault(tag, []).append(val)
+        last = tag
+    if start is not None and fields:
+        recno += 1
+        report.records += 1
+        report.skip("record cut off (no ER line: truncated file?)", f"line {start}")
+
+
+def _split_multi(tag: str, value: str) -> list[str]:
+    value = value.strip()
+    if not value:
+        return []
+    if tag == "C1" and "[" in value:
+        return [p.strip() for p in re.split(r";\s*(?=\[)", value) if p.strip()]
+    return [p.strip() for p in value.split("; ") if p.strip()] if tag in MULTI else [value]
+
+
+def parse_tabbed(path: str, text: str, report: FileReport, long_names: bool = False):
+    """Tab-delimited export (a header of tags), or the comma CSV with long column names."""
+    report.format = "wos"
+    if long_names:
+        reader = csv.reader(io.StringIO(text, newline=""))
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = next(reader)
+    if long_names:
+        tags = [LONG_NAMES.get(h.strip().lower().lstrip("\ufeff")) for h in header]
+    else:
+        tags = [h.strip().lstrip("\ufeff") for h in header]
+    if "TI" not in tags:
+        raise InputError(path, "Web of Science table without a title column (TI / Article Title)", where="line 1")
+    width = len([t for t in header if t.strip()])
+    recno = 0
+    for row in reader:
+        if not row or not any(c.strip() for c in row):
+            continue
+        recno += 1
+        report.records += 1
+        if len(row) < width - 1 or (len(row) > len(header) and any(c.strip() for c in row[len(header):])):
+            report.skip(f"row has {len(row)} fields, the header has {width}", f"line {reader.line_num}")
+            continue
+        fields: dict[str, list[str]] = {}
+        for tag, val in zip(tags, row):
+            if not tag or not val.strip():
+                continue
+            val = html.unescape(val) if "&" in val else val
+            fields[tag] = _split_multi(tag, val)
+        rec = _record(path, recno, reader.line_num, fields, report)
+        if rec is not None:
+            yield rec
+
+
+_NAME_KEY = re.compile(r"[^a-z]")
+
+
+def _nkey(name: str) -> str:
+    return _NAME_KEY.sub("", name.lower())
+
+
+def _first(fields, tag):
+    v = fields.get(tag)
+    return v[0].strip() if v else ""
+
+
+def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> dict | None:
+    rec = new_record("wos", path, recno, line)
+    where = f"line {line}"
+    rec["title"] = _first(f, "TI") or None
+    rec["ut"] = _first(f, "UT") or None
+    rec["doi"] = norm_doi(_first(f, "DI"))
+    rec["pmid"] = _first(f, "PM") or None
+    if not rec["title"] and not rec["ut"] and not rec["doi"]:
+        report.skip("record without title, DOI or UT", where)
+        return None
+    py = _first(f, "PY")
+    rec["year"] = parse_year(py, report, where) if py else None
+    if rec["year"] is None and _first(f, "EY"):
+        rec["year"] = parse_year(_first(f, "EY"), report, where)
+        report.warn("year taken from EY (early access)", where)
+    rec["source_title"] = _first(f, "SO") or None
+    rec["volume"] = _first(f, "VL") or None
+    rec["issue"] = _first(f, "IS") or None
+    rec["first_page"] = _first(f, "BP") or _first(f, "AR") or None
+    rec["language"] = _first(f, "LA") or None
+    rec["abstract"] = _first(f, "AB") or None
+    dt = _first(f, "DT")
+    rec["doc_type_raw"] = dt or None
+    rec["doc_type"] = canonical_doc_type(dt)
+    rec["is_retracted"] = "retract" in dt.lower()
+    rec["cited_by"] = parse_int(_first(f, "TC"))
+    rec["cited_by_all"] = parse_int(_first(f, "Z9"))
+    rec["keywords"] = [k.strip() for k in _first(f, "DE").split(";") if k.strip()]
+    rec["index_keywords"] = [k.strip() for k in _first(f, "ID").split(";") if k.strip()]
+    rec["fields"] = [k.strip() for k in _first(f, "WC").split(";") if k.strip()]
+    fu = " | ".join(x for x in (_first(f, "FU"), _first(f, "FX")) if x)
+    rec["funding"] = fu or None
+
+    short = f.get("AU", [])
+    full = f.get("AF", [])
+    if len(full) != len(short):
+        full = full if not short else (full + [None] * len(short))[: len(short)]
+    names = short or full
+    authors = [new_author(n, fn) for n, fn in zip(names, full if full else [None] * len(names))]
+    by_full: dict[str, list[int]] = {}
+    by_short: dict[str, list[int]] = {}
+    for i, a in enumerate(authors):
+        if a["full_name"]:
+            by_full.setdefault(_nkey(a["full_name"]), []).append(i)
+        by_short.setdefault(_nkey(a["name"] or ""), []).append(i)
+    unlinked = []
+    for addr in f.get("C1", []):
+        addr = addr.strip()
+        if addr.startswith("["):
+            close = addr.find("]")
+            if close < 0:
+                unlinked.append(new_aff(addr.lstrip("[")))
+                continue
+            who = [w.strip() for w in addr[1:close].split(";") if w.strip()]
+            place = addr[close + 1:].strip()
+            for w in who:
+                k = _nkey(w)
+                slots = by_full.get(k) or by_short.get(k)
+                if not slots:
+                    # "[Surname, G]" written with the short name
+                    slots = [i for i, a in enumerate(authors) if _nkey(a["name"] or "") == k]
+                if slots:
+                    for i in slots:
+                        if not any(x["raw"] == place for x in authors[i]["affs"]):
+                            authors[i]["affs"].append(new_aff(place))
+                else:
+                    report.warn("C1 names an author not in AU/AF (address kept unlinked)", where)
+                    if not any(x["raw"] == place for x in unlinked):
+                        unlinked.append(new_aff(place))
+        else:
+            unlinked.append(new_aff(addr))
+    rp = " ".join(f.get("RP", []))
+    for m in re.finditer(r"([^;()]+?)\s*\(corresponding author\)", rp):
+        k = _nkey(m.group(1))
+        for i in by_short.get(k, []) + by_full.get(k, []):
+            authors[i]["corresponding"] = True
+    rec["authors"] = authors
+    rec["unlinked"] = unlinked
+    rec["references"] = [{"raw": r, "doi": find_doi(r.replace("DOI ", "")), "openalex_id": None}
+                         for r in f.get("CR", []) if r.strip()]
+    return rec
