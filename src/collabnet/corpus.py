@@ -120,3 +120,38 @@ class Corpus:
             with open(mp, encoding="utf-8") as f:
                 meta = json.load(f)
         return cls(tables["works"], tables["authorships"], tables["references"], meta)
+
+
+def slot_coverage(authorships: pd.DataFrame) -> dict:
+    """Author slots, and the shares of slots with a country and with an institution."""
+    a = authorships[authorships["position"] >= 0]
+    if a.empty:
+        return {"author_slots": 0, "with_country": 0.0, "with_institution": 0.0}
+    g = a.assign(hc=a["country"].notna(), hi=a["institution_key"].notna()).groupby(
+        ["work_id", "position"], sort=False)[["hc", "hi"]].any()
+    return {"author_slots": int(len(g)), "with_country": round(float(g["hc"].mean()), 4),
+            "with_institution": round(float(g["hi"].mean()), 4)}
+
+
+def summary(corpus: Corpus) -> dict:
+    """What a build read and how well it resolved: per file and overall (the build summary)."""
+    w, a = corpus.works, corpus.authorships
+    files = []
+    for inp in corpus.meta.get("inputs", []):
+        ids = set(w.loc[w["file"] == inp["path"], "work_id"]) if "file" in w else set()
+        cov = slot_coverage(a[a["work_id"].isin(ids)])
+        files.append({**inp, "works_kept": len(ids), **cov})
+    wc = corpus.work_countries()
+    return {
+        "works": int(len(w)),
+        "files": files,
+        "dedup_steps": corpus.meta.get("dedup_steps", {}),
+        "excluded": corpus.meta.get("excluded", {}),
+        **slot_coverage(a),
+        "works_with_country": int(wc["work_id"].nunique()),
+        "unlinked_affiliation_rows": int((a["position"] < 0).sum()),
+        "sector_sources": corpus.meta.get("sector_sources", {}),
+        "citation_source": corpus.citation_source(),
+        "unresolved": corpus.meta.get("unresolved", {}),
+        "thesaurus": corpus.meta.get("thesaurus"),
+    }

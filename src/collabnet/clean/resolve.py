@@ -77,6 +77,17 @@ def resolve(works: list[dict], thesaurus: Thesaurus | None = None):
     works_df = pd.DataFrame(w_rows)
     if works_df.empty:
         works_df = pd.DataFrame(columns=["work_id"])
+    for col in ("year", "cited_by_openalex", "cited_by_scopus", "cited_by_wos", "cited_by_wos_all", "cited_by_pubmed",
+                "n_authors", "countries_declared", "record", "line"):
+        if col in works_df:
+            works_df[col] = pd.to_numeric(works_df[col], errors="coerce").astype("Int64")
+    for col in ("fwci_openalex", "percentile_openalex"):
+        if col in works_df:
+            works_df[col] = pd.to_numeric(works_df[col], errors="coerce").astype("float64")
+    if "top10_openalex" in works_df:
+        works_df["top10_openalex"] = works_df["top10_openalex"].astype("boolean")
+    authorships["position"] = authorships["position"].astype("int32")
+    authorships["is_corresponding"] = authorships["is_corresponding"].astype(bool)
     refs = pd.DataFrame(r_rows, columns=["work_id", "position", "raw", "doi", "openalex_id"])
     refs["cited_work_id"] = pd.Series([None] * len(refs), dtype="object")
     return works_df, authorships, refs, dict(how)

@@ -12,14 +12,22 @@ from .common import (FileReport, canonical_doc_type, find_doi, new_aff, new_auth
 REQUIRED = ("Title", "Year")
 SIGNATURE = ("Authors", "Title", "Year", "Source title")  # a header with these and an id/affiliation column is Scopus
 NO_AUTHOR = "[no author name available]"
+MISSING = {"NA", "N/A", "NULL", "null", "None", "nan", "NaN"}  # tools that re-save exports write these
 
 csv.field_size_limit(2**31 - 1)
 
 
+SCOPUS_COLUMNS = {"authors", "author full names", "author(s) id", "title", "year", "source title", "cited by", "doi",
+                  "link", "affiliations", "authors with affiliations", "abbreviated source title", "document type",
+                  "publication stage", "eid", "correspondence address", "index keywords", "author keywords"}
+
+
 def looks_like_scopus(header: list[str]) -> bool:
-    h = {c.strip().lower() for c in header}
-    return all(c.lower() in h for c in ("Title", "Year")) and ("authors" in h or "author full names" in h) and bool(
-        h & {"eid", "source title", "authors with affiliations", "affiliations", "link", "cited by"})
+    """Scopus-like when at least three of its column names are there and one is Scopus-specific."""
+    h = {c.strip().lower().lstrip("\ufeff") for c in header}
+    specific = {"eid", "author(s) id", "authors with affiliations", "link", "abbreviated source title",
+                "author full names", "source title"}
+    return len(h & SCOPUS_COLUMNS) >= 3 and bool(h & specific) and "article title" not in h
 
 
 def _col(header: list[str]) -> dict:
@@ -165,6 +173,14 @@ def parse(path: str, text: str, report: FileReport):
             continue
         recno += 1
         report.records += 1
+        if len(row) > width and funding_cols and any(c.strip() for c in row[width:]):
+            # Scopus writes more "Funding Text N" fields than its header names: realign the columns
+            # after the last funding column from the right, and keep the extra texts as funding
+            k = funding_cols[-1] + 1
+            extra = row[k:k + len(row) - width]
+            row = row[:k] + row[k + len(row) - width:]
+            row[funding_cols[-1]] = " | ".join(x for x in [row[funding_cols[-1]]] + extra if x.strip())
+            report.warn("more Funding Text fields than header columns (realigned)", f"{where_line}")
         if len(row) != width and not (len(row) > width and not any(c.strip() for c in row[width:])):
             bad_width += 1
             report.skip(f"row has {len(row)} fields, the header has {width} (truncated or misquoted row)",
@@ -173,7 +189,8 @@ def parse(path: str, text: str, report: FileReport):
 
         def g(name):
             i = cols[name]
-            return row[i].strip() if i is not None and i < len(row) else ""
+            v = row[i].strip() if i is not None and i < len(row) else ""
+            return "" if v in MISSING else v
 
         rec = new_record("scopus", path, recno, where_line)
         rec["title"] = g("Title") or None
@@ -182,7 +199,7 @@ def parse(path: str, text: str, report: FileReport):
         rec["year"] = parse_year(g("Year"), report, f"{where_line}")
         rec["doi"] = norm_doi(g("DOI"))
         rec["eid"] = g("EID") or None
-        rec["pmid"] = g("PubMed ID") or None
+        rec["pmid"] = g("PubMed ID") if g("PubMed ID").isdigit() else None
         rec["source_title"] = g("Source title") or None
         rec["volume"] = g("Volume") or None
         rec["issue"] = g("Issue") or None

@@ -33,7 +33,7 @@ def sniff(path: str, text: str) -> str:
         raise _unsupported(path, what, "save the PubMed search in 'PubMed' (MEDLINE) format instead" if "Pubmed" in head else None)
     if re.match(r"^TY {2}- ", stripped):
         raise _unsupported(path, "RIS")
-    if re.match(r"^@\w+\s*\{", stripped):
+    if re.search(r"^@\w+\s*\{", head, re.MULTILINE):
         raise _unsupported(path, "BibTeX")
     first = _first_line(stripped)
     if wos.looks_like_tabbed(first):
@@ -44,10 +44,6 @@ def sniff(path: str, text: str) -> str:
         header = []
     if header:
         low = {h.strip().lower() for h in header}
-        if scopus.looks_like_scopus(header):
-            return "scopus"
-        if wos.looks_like_long_csv(header):
-            return "wos-csv"
         if "lens id" in low:
             raise _unsupported(path, "Lens.org CSV")
         if "author_affiliations" in low or "times_cited" in low:
@@ -58,6 +54,10 @@ def sniff(path: str, text: str) -> str:
             raise _unsupported(path, "IEEE Xplore CSV")
         if {"cites", "authors", "title"} <= low and "gsrank" in low:
             raise _unsupported(path, "Publish or Perish CSV")
+        if scopus.looks_like_scopus(header):
+            return "scopus"
+        if wos.looks_like_long_csv(header):
+            return "wos-csv"
         if len(header) > 1:
             raise _unsupported(path, "CSV with unknown columns (" + ", ".join(h.strip() for h in header[:4]) + ", ...)")
     if "Author information:" in text[:20000]:

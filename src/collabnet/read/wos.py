@@ -29,6 +29,7 @@ LONG_NAMES = {
     "research areas": "SC", "pubmed id": "PM", "ut (unique wos id)": "UT", "issn": "SN", "eissn": "EI",
     "early access date": "EA",
 }
+KNOWN_TAGS = MULTI | JOINED | {"PT", "DT", "PY", "TC", "Z9", "DI", "UT", "VL", "BP", "LA", "NR", "PM", "EY"}
 _TAG = re.compile(r"^([A-Z][A-Z0-9])(?: (.*)|)$")
 
 
@@ -67,6 +68,9 @@ def parse_plain(path: str, text: str, report: FileReport):
                 fields[last].append(val)
             continue
         m = _TAG.match(line)
+        if not m and line[:2] in KNOWN_TAGS and line[2:3] not in (" ", ""):
+            report.warn("tag not followed by a space (read anyway)", f"line {lineno}")
+            m = _TAG.match(line[:2] + " " + line[2:])
         if not m:
             if start is not None:
                 report.warn("line without a field tag (ignored)", f"line {lineno}")

@@ -1,0 +1,100 @@
+"""The command line: a thin layer over the library (each command is a few library calls)."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import __version__
+from .errors import CollabnetError
+
+EXIT_INPUT = 2
+
+
+class Command(click.Command):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CollabnetError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_INPUT)
+
+
+class Group(click.Group):
+    command_class = Command
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="collabnet")
+def main():
+    """collabnet: co-authorship networks and collaboration figures from publication exports.
+
+    Reads Scopus CSV, Web of Science (plain text, tab-delimited), OpenAlex
+    (JSON, JSON Lines, .gz) and PubMed MEDLINE exports.
+
+    Example: collabnet build scopus.csv savedrecs.txt --out outputs/run1
+    """
+
+
+def _progress(quiet: bool) -> bool:
+    return (not quiet) and sys.stderr.isatty()
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out", default="outputs", show_default=True, type=click.Path(file_okay=False),
+              help="Folder to write corpus/, summary.json and the analysis into.")
+@click.option("--thesaurus", type=click.Path(dir_okay=False, exists=True),
+              help="CSV variant,canonical[,ror,type,country] (or a VOSviewer thesaurus) that overrides every rule.")
+@click.option("--encoding", default=None, help="Encoding of non-UTF-8 inputs, e.g. latin-1 (UTF-8/UTF-16 are detected).")
+@click.option("--keep-retracted", is_flag=True, help="Keep retracted items and paratext (excluded and counted by default).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary on the terminal.")
+def build(inputs, out, thesaurus, encoding, keep_retracted, quiet):
+    """Read export files into one clean, deduplicated corpus and write it to OUT.
+
+    Several files and several sources can be mixed; duplicates are merged by
+    DOI, source id, then title + year + first author.
+
+    Example: collabnet build works.jsonl.gz scopus.csv --out outputs/jpnl
+    """
+    from .corpus import summary
+    from .io_utils import write_json
+    from .read import read
+    corpus = read(*inputs, thesaurus=thesaurus, keep_retracted=keep_retracted, encoding=encoding,
+                  progress=_progress(quiet))
+    corpus.save(os.path.join(out, "corpus"))
+    s = summary(corpus)
+    write_json(os.path.join(out, "summary.json"), s)
+    if not quiet:
+        click.echo(format_summary(s, out))
+
+
+def format_summary(s: dict, out: str) -> str:
+    lines = []
+    for f in s["files"]:
+        lines.append(f"{f['path']} [{f['format']}]: {f['records']} records read, {sum(f['skipped'].values())} skipped, "
+                     f"{f['merged_within_file']} merged within the file, {f['merged_with_earlier_files']} with earlier "
+                     f"files, {sum(f['excluded'].values())} excluded")
+        for why, n in f["skipped"].items():
+            lines.append(f"  skipped {n}: {why} (e.g. {', '.join(f['skipped_examples'][why][:2])})")
+        for why, n in f["warnings"].items():
+            lines.append(f"  note {n}: {why} (e.g. {', '.join(f['warning_examples'][why][:2])})")
+        if f["author_slots"]:
+            lines.append(f"  author slots: {f['author_slots']}, with a country {f['with_country']:.1%}, "
+                         f"with an institution {f['with_institution']:.1%}")
+    ex = s["excluded"]
+    lines.append(f"corpus: {s['works']} works ({ex.get('retracted', 0)} retracted and {ex.get('paratext', 0)} "
+                 f"paratext excluded); author slots {s['author_slots']}: with a country {s['with_country']:.1%}, "
+                 f"with an institution {s['with_institution']:.1%}")
+    un = s["unresolved"]
+    if un.get("countries"):
+        lines.append("unresolved countries: " + ", ".join(f"{x['token'] or '(empty)'} ({x['rows']})" for x in un["countries"][:8]))
+    if un.get("institutions"):
+        lines.append("institutions without a sector: " + ", ".join(f"{x['institution']} ({x['rows']})" for x in un["institutions"][:8]))
+    lines.append(f"written: {os.path.join(out, 'corpus')}/, {os.path.join(out, 'summary.json')}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

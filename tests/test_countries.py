@@ -1,0 +1,37 @@
+import pytest
+
+from collabnet.clean.countries import address_country, country_code
+
+
+@pytest.mark.parametrize("name,code", [
+    ("England", "GB"), ("Scotland", "GB"), ("Wales", "GB"), ("North Ireland", "GB"), ("Peoples R China", "CN"),
+    ("Viet Nam", "VN"), ("U Arab Emirates", "AE"), ("Türkiye", "TR"), ("Turkiye", "TR"), ("Korea", "KR"),
+    ("South Korea", "KR"), ("Russia", "RU"), ("Czech Republic", "CZ"), ("United States", "US"), ("Japan", "JP"),
+    ("Netherlands", "NL"), ("Hong Kong", "HK"), ("Taiwan", "TW"), ("Iran", "IR"), ("Namibia", "NA"),
+])
+def test_country_names(name, code):
+    assert country_code(name) == code
+
+
+@pytest.mark.parametrize("addr,code,how", [
+    # methods.md section 10 item 7
+    ("Dept Med, Boston, MA 02115 USA", "US", "us-zip"),
+    ("Yonsei Univ, Seoul, Korea", "KR", "string:ambiguous"),
+    # the country is the last element, never a substring anywhere
+    ("Beth Israel Deaconess Medical Center, Boston, MA, USA", "US", "string"),
+    ("Israel Institute of Health Research, Israel City, Israel", "IL", "string"),
+    ("Univ Hong Kong, Pokfulam, Hong Kong, Peoples R China.", "HK", "string"),
+    ("Peking Univ, Beijing, Peoples R China.", "CN", "string"),
+    ("UNIV MICHIGAN,DEPT SURG,ANN ARBOR,MI 48109.", "US", "us-zip"),
+    ("Stanford Univ, Stanford, CA", "US", "string:ambiguous"),
+    ("Univ Tokyo, Bunkyo Ku, Tokyo 1138655, Japan.", "JP", "string"),
+    ("Dept Surg, Kyoto, Japan. Electronic address: someone@kyoto-u.ac.jp", "JP", "string"),
+    ("HNERM.", None, "unresolved"),
+    ("", None, "unresolved"),
+])
+def test_address_country(addr, code, how):
+    assert address_country(addr) == (code, how)
+
+
+def test_historic_entities_are_not_guessed():
+    assert country_code("USSR") is None

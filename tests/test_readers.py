@@ -1,0 +1,128 @@
+"""Each reader on a small hand-written fixture, with the exact rows it must produce."""
+import collabnet
+
+
+def rows(c, work_id):
+    a = c.authorships[c.authorships["work_id"] == work_id]
+    return [(r.position, r.institution, r.sector, r.country) for r in a.itertuples()]
+
+
+def test_scopus_2023_layout(fixture_path):
+    c = collabnet.read(fixture_path("scopus_2023.csv"))
+    inp = c.meta["inputs"][0]
+    assert inp["records"] == 4
+    assert inp["merged_within_file"] == 1          # same DOI twice in the export
+    assert c.meta["excluded"] == {"retracted": 1, "paratext": 0}
+    assert len(c.works) == 2
+    w = c.works.set_index("work_id").loc["doi:10.1234/abc.1"]
+    assert (w["year"], w["cited_by_scopus"], w["doc_type"], w["eid"]) == (2020, 12, "article", "2-s2.0-1")
+    assert w["keywords"] == "cardiology; collaboration"
+    # an author with two affiliations, split with the Affiliations column
+    assert rows(c, "doi:10.1234/abc.1") == [
+        (0, "Keio University", "academic", "JP"), (0, "Osaka University", "academic", "JP"),
+        (1, "Leiden University Medical Center", "academic", "NL"), (2, "Pfizer Inc.", "corporate", "US")]
+    a = c.authorships
+    assert a.loc[a["is_corresponding"], "author"].tolist() == ["de Vries A."]
+    refs = c.references[c.references["work_id"] == "doi:10.1234/abc.1"]
+    assert refs["doi"].tolist() == [None, "10.5555/ref.2"]
+    # "[No author name available]" and Year 0000: kept, no authors, year null (reported)
+    ed = c.works.set_index("work_id").loc["scopus:2-s2.0-4"]
+    assert ed["n_authors"] == 0 and ed["year"] is collabnet.corpus.pd.NA
+    assert any("year" in k for k in inp["warnings"])
+
+
+def test_scopus_pre2023_layout(fixture_path):
+    c = collabnet.read(fixture_path("scopus_2021.csv"))
+    assert rows(c, "doi:10.1234/old.1") == [
+        (0, "Univ Hosp Erlangen", "academic", "DE"), (1, "The University of Tokyo", "academic", "JP"),
+        (2, "Beth Israel Deaconess Medical Center", "medical", "US"), (2, "The University of Tokyo", "academic", "JP")]
+    assert c.works["cited_by_scopus"].tolist() == [3]
+
+
+def test_wos_plain_text(fixture_path):
+    c = collabnet.read(fixture_path("wos_plain.txt"))
+    w = c.works.set_index("work_id")
+    assert w.loc["doi:10.1234/abc.1", "title"] == "Bilateral collaboration in cardiology"
+    assert (w.loc["doi:10.1234/abc.1", "cited_by_wos"], w.loc["doi:10.1234/abc.1", "cited_by_wos_all"]) == (10, 14)
+    assert w.loc["doi:10.1234/abc.1", "doc_type"] == "article"   # "Article; Early Access"
+    # C1 with bracketed groups (one naming two authors), a US zip, Hong Kong inside a Chinese address, and an
+    # address without brackets, which stays unlinked (position -1)
+    assert rows(c, "doi:10.1234/abc.1") == [
+        (0, "Keio Univ", "academic", "JP"), (1, "Leiden Univ", "academic", "NL"), (2, "Leiden Univ", "academic", "NL"),
+        (2, "Pfizer Inc", "corporate", "US"), (3, "Univ Hong Kong", "academic", "HK"), (-1, "Univ Oxford", "academic", "GB")]
+    a = c.authorships
+    assert a.loc[a["is_corresponding"], "author"].tolist() == ["de Vries, A"]
+    old = a[a["work_id"] == "WOS:A1995000000002"]
+    assert sorted(old["country"].dropna()) == ["KR", "US"]
+    assert old.loc[old["position"] >= 0, "institution"].isna().all()
+    assert c.references["doi"].tolist() == ["10.5555/ref.1", None]
+
+
+def test_wos_tab_delimited_utf16(fixture_path):
+    c = collabnet.read(fixture_path("wos_tabdelim.txt"))
+    assert rows(c, "doi:10.1234/tab.1") == [
+        (0, "Erasmus MC", "other", "NL"), (1, "Kyoto Univ", "academic", "JP"), (1, "Astellas Pharma Inc", "corporate", "JP")]
+    assert c.works["cited_by_wos"].tolist() == [7]
+    assert c.references["doi"].tolist() == [None, "10.5555/ref.9"]
+
+
+def test_openalex_jsonl(fixture_path):
+    c = collabnet.read(fixture_path("openalex_works.jsonl"))
+    inp = c.meta["inputs"][0]
+    assert (inp["records"], inp["merged_within_file"]) == (4, 1)        # W2 repeated (a repeated API page)
+    assert c.meta["excluded"]["paratext"] == 1
+    assert sorted(c.works["work_id"]) == ["W1", "W2"]
+    w1 = c.works.set_index("work_id").loc["W1"]
+    assert (w1["fwci_openalex"], bool(w1["top10_openalex"]), w1["cited_by_openalex"]) == (1.5, True, 15)
+    assert w1["counts_by_year"] == '{"2020":6,"2021":9}'
+    # an author with countries but no institution keeps the country
+    assert rows(c, "W1") == [(0, "Keio University", "academic", "JP"),
+                             (1, "Leiden University Medical Center", "medical", "NL"),
+                             (2, "Pfizer Inc.", "corporate", "US"), (3, None, None, "HK")]
+    a = c.authorships.set_index("institution")
+    assert a.loc["Keio University", "institution_key"] == "ror:02kn6nx58"
+    assert c.references["openalex_id"].tolist() == ["W2", "W99"]
+
+
+def test_medline(fixture_path):
+    c = collabnet.read(fixture_path("medline.nbib"))
+    w = c.works.set_index("work_id")
+    assert w.loc["doi:10.1234/abc.1", "doc_type"] == "review"
+    assert w.loc["doi:10.1234/abc.1", "pmid"] == "123"
+    # two AD lines for one author; the e-mail tail does not hide the country
+    assert rows(c, "doi:10.1234/abc.1") == [
+        (0, "Keio University", "academic", "JP"), (0, "Osaka University", "academic", "JP"),
+        (1, "Leiden University Medical Center", "academic", "NL")]
+    # an old record with one AD for the first author only: the address is the paper's, unlinked
+    assert rows(c, "pmid:456") == [(0, None, None, None), (1, None, None, None), (-1, "Karolinska Institutet", "other", "SE")]
+
+
+def test_same_paper_in_all_four_formats_is_one_work(fixture_path):
+    c = collabnet.read(*(fixture_path(f) for f in
+                         ("scopus_2023.csv", "wos_plain.txt", "openalex_works.jsonl", "medline.nbib")))
+    w = c.works.set_index("doi").loc["10.1234/abc.1"]
+    assert w["sources"] == "openalex;scopus;wos;pubmed"
+    assert w["work_id"] == "W1"                      # structure from the best-structured source
+    # citation counts are kept per source, never mixed; WoS keeps TC apart from Z9
+    assert (w["cited_by_openalex"], w["cited_by_scopus"], w["cited_by_wos"], w["cited_by_wos_all"]) == (15, 12, 10, 14)
+    assert (w["eid"], w["ut"], w["pmid"]) == ("2-s2.0-1", "WOS:000000000000001", "123")
+    # references are never dropped in a merge: 2 OpenAlex ids + 2 Scopus + 2 WoS strings
+    assert len(c.references[c.references["work_id"] == "W1"]) == 6
+    assert rows(c, "W1")[0] == (0, "Keio University", "academic", "JP")
+    files = {f["path"].rsplit("/", 1)[-1]: f for f in c.meta["inputs"]}
+    assert files["wos_plain.txt"]["merged_with_earlier_files"] == 1
+    assert files["medline.nbib"]["merged_with_earlier_files"] == 1
+    assert files["openalex_works.jsonl"]["merged_with_earlier_files"] == 1
+    assert c.citation_source() == "openalex"   # 2 works each from OpenAlex, Scopus, WoS: ties go by priority
+    assert len(c.works) == 5  # abc.1, scopus editorial, WoS 1995 record, W2, pmid 456
+
+
+def test_title_match_needs_same_first_author(tmp_path, fixture_path):
+    from collabnet.read.merge import group_records
+    from collabnet.read.common import new_author, new_record
+    a, b, d = (new_record("scopus", "x", i) for i in range(3))
+    for r in (a, b, d):
+        r["title"], r["year"] = "On the Same Title!", 2020
+    a["authors"], b["authors"], d["authors"] = [new_author("Tanaka H.")], [new_author("Tanaka, Hiroshi")], [new_author("Smith J.")]
+    groups = group_records([a, b, d])
+    assert [len(g) for g in groups] == [2, 1]
