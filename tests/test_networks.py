@@ -1,0 +1,59 @@
+"""methods.md 1.2 (edge weights), 2 (normalisation) on the toy dataset of 0.3."""
+import pytest
+
+from collabnet.networks import country_graph, institution_graph, similarity
+from toy import toy_corpus
+
+EDGES = {  # methods.md 1.2 table
+    "full": {("JP", "NL"): 2, ("JP", "US"): 1, ("NL", "US"): 1},
+    "unit_fractional": {("JP", "NL"): 1.5, ("JP", "US"): 0.5, ("NL", "US"): 0.5},
+    "pair_normalised": {("JP", "NL"): 4 / 3, ("JP", "US"): 1 / 3, ("NL", "US"): 1 / 3},
+    "author_based": {("JP", "NL"): 4 / 3, ("JP", "US"): 2 / 3, ("NL", "US"): 2 / 3},
+}
+
+
+@pytest.mark.parametrize("counting", list(EDGES))
+def test_toy_country_edges(counting):
+    G = country_graph(toy_corpus(), counting=counting)
+    got = {tuple(sorted(e)): d["weight"] for *e, d in G.edges(data=True)}
+    assert got.keys() == EDGES[counting].keys()
+    for k, v in EDGES[counting].items():
+        assert got[k] == pytest.approx(v, abs=1e-9)
+    assert {tuple(sorted(e)): d["works"] for *e, d in G.edges(data=True)} == EDGES["full"]
+
+
+def test_toy_author_based_self_loops():
+    G = country_graph(toy_corpus(), counting="author_based")
+    loops = {n: G.nodes[n]["internal_weight"] for n in G}
+    assert loops == pytest.approx({"JP": 0.5, "NL": 1.0, "US": 1 / 3}, abs=1e-9)
+    assert not any(u == v for u, v in G.edges())
+
+
+def test_toy_node_output():
+    G = country_graph(toy_corpus())
+    assert {n: G.nodes[n]["works"] for n in G} == {"JP": 2, "NL": 3, "US": 1}
+    frac = {n: G.nodes[n]["works_fractional"] for n in G}
+    assert frac == pytest.approx({"JP": 1 / 2 + 1 / 3, "NL": 1 / 2 + 1 / 3 + 1, "US": 1 / 3}, abs=1e-9)
+    # unit_fractional strength = number of international papers of the unit
+    assert dict(G.degree(weight="weight")) == pytest.approx({"JP": 2, "NL": 2, "US": 1})
+    assert G.nodes["JP"]["citations"] == 14
+
+
+def test_normalisation_toy_values():
+    # methods.md 2: (JP, NL) c = 2, s_JP = 2, s_NL = 3, N = 3
+    assert similarity(2, 2, 3, "association_strength") == pytest.approx(1 / 3)
+    assert similarity(2, 2, 3, "probabilistic_association_strength", 3) == pytest.approx(1.0)
+    assert similarity(2, 2, 3, "cosine") == pytest.approx(0.8165, abs=1e-4)
+    assert similarity(2, 2, 3, "equivalence") == pytest.approx(2 / 3)
+    assert similarity(2, 2, 3, "jaccard") == pytest.approx(2 / 3)
+    assert similarity(2, 2, 3, "inclusion") == pytest.approx(1.0)
+    assert similarity(0, 0, 3, "association_strength") == 0.0
+    G = country_graph(toy_corpus(), normalization="association_strength")
+    assert G.edges["JP", "NL"]["similarity"] == pytest.approx(1 / 3)
+
+
+def test_institution_graph_attributes():
+    G = institution_graph(toy_corpus(), counting="full")
+    assert G.nodes["name:pfizer"]["sector"] == "corporate" and G.nodes["name:pfizer"]["country"] == "US"
+    assert G.edges["name:osaka univ", "name:pfizer"]["works"] == 1
+    assert G.number_of_nodes() == 6 and G.number_of_edges() == 1 + 3
