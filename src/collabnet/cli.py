@@ -49,8 +49,14 @@ def _progress(quiet: bool) -> bool:
               help="CSV variant,canonical[,ror,type,country] (or a VOSviewer thesaurus) that overrides every rule.")
 @click.option("--encoding", default=None, help="Encoding of non-UTF-8 inputs, e.g. latin-1 (UTF-8/UTF-16 are detected).")
 @click.option("--keep-retracted", is_flag=True, help="Keep retracted items and paratext (excluded and counted by default).")
+@click.option("--focus", "focus", multiple=True, metavar="CC",
+              help="Focus country (ISO code); give it twice (--focus JP --focus NL) or as 'JP NL' for a pair.")
+@click.option("--baseline", type=click.Path(dir_okay=False, exists=True),
+              help="World baseline CSV (year,document_type,field,expected_citations[,top10_threshold]).")
+@click.option("--counting", type=click.Choice(["full", "unit_fractional", "pair_normalised", "author_based"]),
+              default="unit_fractional", show_default=True, help="Edge weight of the networks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary on the terminal.")
-def build(inputs, out, thesaurus, encoding, keep_retracted, quiet):
+def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, counting, quiet):
     """Read export files into one clean, deduplicated corpus and write it to OUT.
 
     Several files and several sources can be mixed; duplicates are merged by
@@ -68,6 +74,53 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, quiet):
     write_json(os.path.join(out, "summary.json"), s)
     if not quiet:
         click.echo(format_summary(s, out))
+    _analyse(corpus, out, focus, baseline, counting, quiet)
+
+
+def _focus(values) -> list[str]:
+    out = []
+    for v in values:
+        out.extend(x for x in v.replace(",", " ").split() if x)
+    return [x.upper() for x in out]
+
+
+def _analyse(corpus, out, focus, baseline, counting, quiet):
+    from .clean.countries import country_code
+    from .indicators import load_baseline
+    from .report import analyse, write_report
+    focus = _focus(focus)
+    for f in focus:
+        if country_code(f) != f:
+            raise click.BadParameter(f"{f!r} is not an ISO 3166-1 alpha-2 country code", param_hint="--focus")
+    if len(focus) > 2:
+        raise click.BadParameter("give one country or a pair", param_hint="--focus")
+    base = load_baseline(baseline) if baseline else None
+    rep, tables = analyse(corpus, focus, base, counting)
+    write_report(out, rep, tables)
+    if not quiet:
+        keys = [k for k in ("works", "bilateral_only_share", "academic_corporate_share", "citations_per_work",
+                            "fwci_mean", "mncs_ds", "top10_share", "top10_share_ds") if rep.get(k) is not None]
+        click.echo("report: " + ", ".join(f"{k} {rep[k]}" for k in keys) + f"; written {os.path.join(out, 'report.json')}")
+
+
+@main.command()
+@click.argument("corpus_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--out", default=None, type=click.Path(file_okay=False), help="Folder for report.json and tables (default: next to the corpus).")
+@click.option("--focus", "focus", multiple=True, metavar="CC", help="Focus country, or a pair ('JP NL').")
+@click.option("--baseline", type=click.Path(dir_okay=False, exists=True), help="World baseline CSV.")
+@click.option("--counting", type=click.Choice(["full", "unit_fractional", "pair_normalised", "author_based"]),
+              default="unit_fractional", show_default=True, help="Edge weight of the networks.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing.")
+def report(corpus_dir, out, focus, baseline, counting, quiet):
+    """Redo the analysis from a saved corpus without re-reading the exports.
+
+    Example: collabnet report outputs/jpnl --focus JP --focus NL
+    """
+    from .corpus import Corpus
+    corpus = Corpus.load(corpus_dir)
+    if out is None:
+        out = os.path.dirname(os.path.abspath(corpus_dir)) if os.path.basename(os.path.normpath(corpus_dir)) == "corpus" else corpus_dir
+    _analyse(corpus, out, focus, baseline, counting, quiet)
 
 
 def format_summary(s: dict, out: str) -> str:

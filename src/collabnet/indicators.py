@@ -1,0 +1,336 @@
+"""Collaboration, impact, activity and growth indicators (methods.md 3, 4, 5).
+
+Every function takes a Corpus (and options) and returns a DataFrame, a
+number or a small dataclass.  Shares are fractions in [0, 1] over the
+analysed set of works (``works=`` restricts it; default: all works).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+
+def _ids(corpus, works=None) -> list:
+    ids = corpus.works["work_id"]
+    return sorted(set(ids) if works is None else set(works) & set(ids))
+
+
+def country_sets(corpus, works=None) -> pd.Series:
+    """work_id -> frozenset of its countries (C_p), empty for works without a resolved country."""
+    ids = _ids(corpus, works)
+    wc = corpus.work_countries()
+    s = wc[wc["work_id"].isin(set(ids))].groupby("work_id")["country"].agg(frozenset)
+    return s.reindex(ids).apply(lambda v: v if isinstance(v, frozenset) else frozenset())
+
+
+def works_with(corpus, *countries) -> list:
+    """Works whose country set contains every given country (a single country, or a pair's joint works)."""
+    want = set(countries)
+    return [w for w, s in country_sets(corpus).items() if want <= s]
+
+
+def works_by_year(corpus, works=None) -> pd.Series:
+    """Output per publication year (full counting); works without a year are left out."""
+    w = corpus.works[corpus.works["work_id"].isin(set(_ids(corpus, works)))]
+    s = w["year"].dropna().astype(int).value_counts().sort_index()
+    s.index.name = "year"
+    return s.rename("works")
+
+
+def international_share(corpus, works=None) -> float | None:
+    """ICS = |{p : |C_p| >= 2}| / |P| over works with a resolved country (methods.md 3.1)."""
+    sets = country_sets(corpus, works)
+    sets = sets[sets.apply(len) > 0]
+    return float((sets.apply(len) >= 2).mean()) if len(sets) else None
+
+
+def collaboration_types(corpus, works=None) -> pd.Series:
+    """SciVal collaboration types, mutually exclusive (methods.md 3.2): share of each."""
+    ids = _ids(corpus, works)
+    sets = country_sets(corpus, ids)
+    wi = corpus.work_institutions()
+    ninst = wi[wi["work_id"].isin(set(ids))].groupby("work_id").size().reindex(ids).fillna(0)
+    nauth = corpus.works.set_index("work_id")["n_authors"].reindex(ids).fillna(0)
+    out = []
+    for w in ids:
+        if len(sets[w]) >= 2:
+            out.append("international")
+        elif len(sets[w]) == 1 and ninst[w] >= 2:
+            out.append("national")
+        elif ninst[w] <= 1 and nauth[w] >= 2:
+            out.append("institutional")
+        elif nauth[w] == 1:
+            out.append("single_authorship")
+        else:
+            out.append("unclassified")
+    s = pd.Series(out, index=ids).value_counts()
+    s = s.drop("unclassified", errors="ignore")
+    order = ["international", "national", "institutional", "single_authorship"]
+    return (s / s.sum()).reindex(order).fillna(0.0).rename("share") if s.sum() else pd.Series(dtype=float)
+
+
+def scp_mcp(corpus, works=None) -> pd.DataFrame:
+    """bibliometrix SCP/MCP by lead country: corresponding author's, else first author's with a country (methods.md 3.3)."""
+    ids = set(_ids(corpus, works))
+    a = corpus.authorships
+    a = a[a["work_id"].isin(ids) & (a["position"] >= 0) & a["country"].notna()].sort_values(["work_id", "position"])
+    corr = a[a["is_corresponding"]].groupby("work_id")["country"].first()
+    first = a.groupby("work_id")["country"].first()
+    lead = first.copy()
+    lead.update(corr)
+    sets = country_sets(corpus, ids)
+    rows = [(lead[w], "MCP" if len(sets[w]) >= 2 else "SCP") for w in lead.index]
+    df = pd.DataFrame(rows, columns=["country", "kind"])
+    t = df.value_counts().unstack(fill_value=0).reindex(columns=["SCP", "MCP"], fill_value=0)
+    t["MCP_ratio"] = t["MCP"] / (t["SCP"] + t["MCP"])
+    return t.sort_values(["SCP", "MCP"], ascending=False)
+
+
+@dataclass
+class PairIndicators:
+    """methods.md 3.4 for a focus pair (A, B)."""
+    a: str
+    b: str
+    joint_works: int
+    bilateral_only_works: int
+    bilateral_only_share: float | None
+    multinational_share: float | None
+    country_count_histogram: dict = field(default_factory=dict)
+    third_parties: pd.DataFrame = None
+    partial_units: int = 0
+
+
+def pair_indicators(corpus, a: str, b: str) -> PairIndicators:
+    sets = country_sets(corpus)
+    joint = sets[sets.apply(lambda s: a in s and b in s)]
+    n = len(joint)
+    bo = int(sum(s == {a, b} for s in joint))
+    bins = {"2": 0, "3": 0, "4": 0, "5-9": 0, ">=10": 0}
+    for s in joint:
+        k = len(s)
+        bins["2" if k == 2 else "3" if k == 3 else "4" if k == 4 else "5-9" if k < 10 else ">=10"] += 1
+    return PairIndicators(a, b, n, bo, bo / n if n else None, 1 - bo / n if n else None, bins,
+                          third_parties(corpus, joint.index, exclude=(a, b)))
+
+
+def third_parties(corpus, works, exclude=()) -> pd.DataFrame:
+    """Countries other than ``exclude`` in the given works: works and share, descending, ties by ISO code."""
+    sets = country_sets(corpus, works)
+    n = len(sets)
+    cnt = pd.Series([c for s in sets for c in s if c not in exclude], dtype=object).value_counts()
+    df = pd.DataFrame({"country": cnt.index, "works": cnt.to_numpy(dtype=int)})
+    df["share"] = df["works"] / n if n else np.nan
+    return df.sort_values(["works", "country"], ascending=[False, True]).reset_index(drop=True)
+
+
+def institution_table(corpus, works=None, country: str | None = None, sector: str | None = None,
+                      impact: pd.Series | None = None) -> pd.DataFrame:
+    """Institutions ranked by works in the analysed set (methods.md 3.6): works, share, citations, impact."""
+    ids = _ids(corpus, works)
+    wi = corpus.work_institutions()
+    wi = wi[wi["work_id"].isin(set(ids))]
+    if country:
+        wi = wi[wi["country"] == country]
+    if sector:
+        wi = wi[wi["sector"] == sector]
+    cites = corpus.citations().reindex(wi["work_id"]).to_numpy(dtype=float) if corpus.citation_source() else np.nan
+    wi = wi.assign(citations=cites)
+    if impact is not None:
+        wi = wi.assign(impact=impact.reindex(wi["work_id"]).to_numpy(dtype=float))
+    g = wi.groupby("institution_key")
+    df = pd.DataFrame({
+        "institution": g["institution"].first(), "sector": g["sector"].first(), "country": g["country"].first(),
+        "works": g.size(), "citations": g["citations"].sum(min_count=1)})
+    if impact is not None:
+        df["impact"] = g["impact"].mean()
+    df["share"] = df["works"] / len(ids) if ids else np.nan
+    df = df.reset_index().sort_values(["works", "institution"], ascending=[False, True]).reset_index(drop=True)
+    return df
+
+
+def academic_corporate_share(corpus, works=None) -> float | None:
+    """ACC = works with >= 1 academic and >= 1 corporate affiliation / works (methods.md 3.5)."""
+    ids = _ids(corpus, works)
+    if not ids:
+        return None
+    wi = corpus.work_institutions()
+    s = wi[wi["work_id"].isin(set(ids))].groupby("work_id")["sector"].agg(set)
+    return float(sum(1 for v in s if "academic" in v and "corporate" in v) / len(ids))
+
+
+def growth(series: pd.Series, y0: int, y1: int) -> dict:
+    """Fold change, percentage growth and CAGR between two years (methods.md 5.2); null when undefined.
+
+    >>> g = growth(pd.Series({2008: 120, 2019: 400, 2024: 600}), 2019, 2024)
+    >>> round(g["fold"], 4), round(g["percent"], 1), round(g["cagr"], 4)
+    (1.5, 50.0, 0.0845)
+    """
+    p0, p1 = float(series.get(y0, 0)), float(series.get(y1, 0))
+    if p0 == 0:
+        return {"first_year": y0, "last_year": y1, "fold": None, "percent": None, "cagr": None}
+    fold = p1 / p0
+    cagr = fold ** (1.0 / (y1 - y0)) - 1 if y1 != y0 else None
+    return {"first_year": y0, "last_year": y1, "fold": fold, "percent": 100 * (p1 - p0) / p0, "cagr": cagr}
+
+
+def rai(entity_field: float, entity_total: float, world_field: float, world_total: float) -> float | None:
+    """Relative Activity Index (methods.md 5.3); None when the world share is 0.
+
+    >>> rai(1000, 20000, 100000, 4000000)
+    2.0
+    """
+    if not entity_total or not world_total or not world_field:
+        return None
+    return (entity_field / entity_total) / (world_field / world_total)
+
+
+# ------------------------------------------------------------------ impact
+def load_baseline(path) -> pd.DataFrame:
+    """A world baseline CSV: year, document_type, field, expected_citations[, top10_threshold, window] (methods.md 4.3)."""
+    from .read.common import canonical_doc_type
+    try:
+        b = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot read the baseline CSV ({exc})") from None
+    need = {"year", "document_type", "field", "expected_citations"}
+    if not need <= set(b.columns):
+        raise InputError(path, "baseline CSV without the column(s) " + ", ".join(sorted(need - set(b.columns))),
+                         where="line 1", hint="Columns: year,document_type,field,expected_citations[,top10_threshold]")
+    b = b.copy()
+    b["doc_type"] = b["document_type"].map(lambda t: canonical_doc_type(str(t)))
+    b["window"] = b["window"] if "window" in b else "to_date"
+    if (b["window"] != "to_date").any():
+        raise InputError(path, "window '4y' needs per-year citations for every work; only 'to_date' is supported "
+                         "for baseline tables here", hint="Use window to_date (total citations as exported)")
+    return b
+
+
+def _baseline_rows(corpus, baseline: pd.DataFrame, ids) -> pd.DataFrame:
+    w = corpus.works.set_index("work_id").loc[ids]
+    fields = baseline["field"].astype(str).unique()
+    single = len(fields) == 1
+    key = []
+    for wid, r in w.iterrows():
+        f = str(r.get("fields") or "").split("; ")[0] if not single else fields[0]
+        key.append((wid, r["year"], r["doc_type"], f))
+    k = pd.DataFrame(key, columns=["work_id", "year", "doc_type", "field"])
+    b = baseline.copy()
+    b.loc[b["field"] == "*", "field"] = None
+    m = k.merge(b.drop(columns=["document_type"]), on=["year", "doc_type", "field"], how="left")
+    return m.set_index("work_id")
+
+
+def impact(corpus, works=None, baseline: pd.DataFrame | None = None) -> dict:
+    """Citations per work, field-normalised impact and top-10% share, honestly labelled (methods.md 4).
+
+    FWCI from OpenAlex's own ``fwci`` when every work has it (``fwci_source`` openalex); else from a user
+    baseline (``baseline``); else the dataset-relative MNCS, reported under ``mncs_ds`` and never called FWCI.
+    """
+    ids = _ids(corpus, works)
+    out = {"citation_source": corpus.citation_source()}
+    c = corpus.citations().reindex(ids).astype(float) if out["citation_source"] else pd.Series(np.nan, index=ids)
+    out["citations_total"] = int(c.sum()) if c.notna().any() else None
+    out["citations_per_work"] = float(c.mean()) if c.notna().any() else None
+    w = corpus.works.set_index("work_id").reindex(ids)
+    fw = w["fwci_openalex"] if "fwci_openalex" in w else pd.Series(np.nan, index=ids)
+    flags = w["top10_openalex"] if "top10_openalex" in w else pd.Series(pd.NA, index=ids)
+    per_work = pd.Series(np.nan, index=ids)
+    if fw.notna().any() and out["citation_source"] == "openalex":
+        out.update(fwci_mean=float(fw.dropna().mean()), fwci_source="openalex", fwci_works=int(fw.notna().sum()),
+                   fwci_missing=int(fw.isna().sum()))
+        per_work = fw.astype(float)
+    elif baseline is not None:
+        rows = _baseline_rows(corpus, baseline, ids)
+        e = rows["expected_citations"].astype(float)
+        ratio = c / e
+        out.update(fwci_mean=float(ratio.dropna().mean()) if ratio.notna().any() else None, fwci_source="baseline",
+                   fwci_works=int(ratio.notna().sum()), fwci_missing=int(ratio.isna().sum()))
+        per_work = ratio
+    else:
+        ds = mncs_ds(corpus, ids)
+        out.update(mncs_ds=float(ds.dropna().mean()) if ds.notna().any() else None,
+                   mncs_ds_label="normalised citation score relative to this dataset (not FWCI)")
+        per_work = ds
+    if flags.notna().any() and out["citation_source"] == "openalex":
+        out.update(top10_share=float(flags.dropna().astype(bool).mean()), top10_source="openalex")
+    elif baseline is not None and "top10_threshold" in baseline:
+        rows = _baseline_rows(corpus, baseline, ids)
+        thr = rows["top10_threshold"].astype(float)
+        ok = thr.notna() & c.notna()
+        out.update(top10_share=float((c[ok] >= thr[ok]).mean()) if ok.any() else None, top10_source="baseline")
+    else:
+        t = top_share_ds(corpus, ids)
+        out.update(top10_share_ds=float(t.mean()) if len(t) else None, top10_source="dataset")
+    out["per_work"] = per_work
+    return out
+
+
+def _groups(corpus, ids, min_group_size=20):
+    w = corpus.works.set_index("work_id").reindex(ids)
+    f = w["fields"].fillna("").str.split("; ").str[0] if "fields" in w else pd.Series("", index=ids)
+    g3 = list(zip(w["year"], w["doc_type"], f))
+    g2 = list(zip(w["year"], w["doc_type"]))
+    g1 = list(w["year"])
+    out = []
+    s3, s2 = pd.Series(g3).value_counts(), pd.Series(g2).value_counts()
+    for a, b, c in zip(g3, g2, g1):
+        out.append(a if s3[a] >= min_group_size else b if s2[b] >= min_group_size else (c,))
+    return pd.Series(out, index=ids)
+
+
+def mncs_ds(corpus, works=None, min_group_size: int = 20) -> pd.Series:
+    """NCS_ds per work: citations / mean citations of its (year, type, field) group in this dataset (methods.md 4.3)."""
+    ids = _ids(corpus, works)
+    c = corpus.citations().reindex(ids).astype(float) if corpus.citation_source() else pd.Series(np.nan, index=ids)
+    g = _groups(corpus, ids, min_group_size)
+    e = c.groupby(g).transform("mean")
+    return (c / e).where(e > 0)
+
+
+def top_share_ds(corpus, works=None, share: float = 0.10, min_group_size: int = 20) -> pd.Series:
+    """T_p with CWTS tie handling inside each dataset group (methods.md 4.4); sums to share * n_g per group."""
+    ids = _ids(corpus, works)
+    c = corpus.citations().reindex(ids).astype(float) if corpus.citation_source() else pd.Series(np.nan, index=ids)
+    g = _groups(corpus, ids, min_group_size)
+    out = pd.Series(np.nan, index=ids)
+    for _, members in c.groupby(g):
+        out.loc[members.index] = top_fraction(members.to_numpy(), share)
+    return out
+
+
+def top_fraction(cites, share: float = 0.10) -> np.ndarray:
+    """CWTS top-x% membership with ties: T = 1 if a + b <= k, 0 if a >= k, else (k - a) / b.
+
+    >>> top_fraction([50, 12, 12, 12] + [5] * 16).round(4).tolist()[:5]
+    [1.0, 0.3333, 0.3333, 0.3333, 0.0]
+    """
+    c = np.asarray(cites, dtype=float)
+    k = share * len(c)
+    srt = np.sort(c)
+    a = len(c) - np.searchsorted(srt, c, side="right")          # papers with more citations
+    b = np.searchsorted(srt, c, side="right") - np.searchsorted(srt, c, side="left")  # ties, itself included
+    out = np.where(a + b <= k, 1.0, np.where(a >= k, 0.0, (k - a) / np.maximum(b, 1)))
+    return out
+
+
+def harmonic_expected(expected: list[float]) -> float:
+    """SciVal multi-field expectation: |F| / sum(1/e_f) (methods.md 4.2).
+
+    >>> harmonic_expected([8, 24])
+    12.0
+    """
+    return len(expected) / sum(1.0 / e for e in expected)
+
+
+def safe(v):
+    """JSON-friendly number: NaN and inf become None."""
+    if v is None:
+        return None
+    if isinstance(v, (float, np.floating)) and (math.isnan(v) or math.isinf(v)):
+        return None
+    return v

@@ -1,0 +1,95 @@
+"""The analysis of a Corpus as report.json and CSV tables (the figures published reports quote)."""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+
+import pandas as pd
+
+from . import indicators as ind
+from .io_utils import atomic_write_text, write_json
+from .networks import country_graph
+
+ROUND = 6
+
+
+def _r(v, nd=ROUND):
+    v = ind.safe(v)
+    return round(float(v), nd) if isinstance(v, float) else v
+
+
+def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional") -> tuple[dict, dict]:
+    """(report dict, tables) for a focus of zero, one or two countries."""
+    focus = [f.upper() for f in focus]
+    if len(focus) > 2:
+        raise ValueError("--focus takes one country or a pair")
+    if len(focus) == 2:
+        works = ind.works_with(corpus, *focus)
+    elif len(focus) == 1:
+        works = ind.works_with(corpus, focus[0])
+    else:
+        works = list(corpus.works["work_id"])
+    n = len(works)
+    tables = {}
+    by_year = ind.works_by_year(corpus, works)
+    current = _dt.date.today().year
+    years = [y for y in by_year.index if y < current] or list(by_year.index)
+    rep = {
+        "works": n,
+        "corpus_works": int(len(corpus.works)),
+        "focus": focus,
+        "analysed_set": ("joint works of " + " and ".join(focus)) if len(focus) == 2 else (
+            f"works of {focus[0]}" if focus else "all works"),
+        "works_by_year": {str(int(y)): int(v) for y, v in by_year.items()},
+        "partial_year": int(current) if current in by_year.index else None,
+        "international_share": _r(ind.international_share(corpus, works)),
+        "counting": {"tables": "full", "network_weight": counting},
+    }
+    tables["works_by_year"] = by_year.reset_index()
+    if len(focus) == 2:
+        p = ind.pair_indicators(corpus, *focus)
+        rep.update(bilateral_only_works=p.bilateral_only_works, bilateral_only_share=_r(p.bilateral_only_share),
+                   multinational_share=_r(p.multinational_share), country_count_histogram=p.country_count_histogram)
+        tp = p.third_parties
+    else:
+        tp = ind.third_parties(corpus, works, exclude=tuple(focus))
+    rep["third_party_countries"] = [{"country": r.country, "works": int(r.works), "share": _r(r.share)}
+                                    for r in tp.itertuples()]
+    tables["third_party_countries"] = tp
+    imp = ind.impact(corpus, works, baseline)
+    per_work = imp.pop("per_work")
+    inst_countries = focus or sorted(corpus.work_countries()["country"].value_counts().index[:5])
+    rep["institutions"] = {}
+    for c in inst_countries:
+        t = ind.institution_table(corpus, works, country=c, impact=per_work)
+        rep["institutions"][c] = [{"institution": r.institution, "sector": r.sector, "works": int(r.works),
+                                   "share": _r(r.share)} for r in t.itertuples()]
+        tables[f"institutions_{c}"] = t
+    corp = ind.institution_table(corpus, works, sector="corporate", impact=per_work)
+    rep["corporates"] = [{"corporate": r.institution, "country": r.country, "works": int(r.works), "share": _r(r.share)}
+                         for r in corp.itertuples()]
+    tables["corporates"] = corp
+    rep["academic_corporate_share"] = _r(ind.academic_corporate_share(corpus, works))
+    types = ind.collaboration_types(corpus, works)
+    rep["collaboration_types"] = {k: _r(v) for k, v in types.items()}
+    tables["collaboration_types"] = types.rename_axis("type").reset_index()
+    tables["scp_mcp"] = ind.scp_mcp(corpus, works).reset_index()
+    rep.update({k: _r(v) for k, v in imp.items()})
+    if years:
+        rep["growth"] = {k: _r(v) for k, v in ind.growth(by_year, int(min(years)), int(max(years))).items()}
+    G = country_graph(corpus, counting=counting)
+    rep["country_graph"] = {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
+    edges = pd.DataFrame([(u, v, d["works"], d["weight"]) for u, v, d in G.edges(data=True)],
+                         columns=["source", "target", "works", "weight"])
+    nodes = pd.DataFrame([(u, d["works"], d["works_fractional"], d["citations"]) for u, d in G.nodes(data=True)],
+                         columns=["country", "works", "works_fractional", "citations"])
+    tables["country_edges"] = edges.sort_values(["works", "source", "target"], ascending=[False, True, True])
+    tables["country_nodes"] = nodes.sort_values(["works", "country"], ascending=[False, True])
+    return rep, tables
+
+
+def write_report(out: str, rep: dict, tables: dict) -> None:
+    """report.json and tables/*.csv, each written atomically."""
+    write_json(os.path.join(out, "report.json"), rep)
+    for name, df in tables.items():
+        atomic_write_text(os.path.join(out, "tables", f"{name}.csv"), df.to_csv(index=False, float_format="%.6g"))

@@ -1,0 +1,86 @@
+"""Worked examples of methods.md 3, 4 and 5 on the toy dataset of 0.3."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from collabnet import indicators as ind
+from toy import toy_corpus
+
+
+def test_international_share_toy():
+    c = toy_corpus()
+    assert ind.international_share(c, ind.works_with(c, "JP")) == 1.0
+    assert ind.international_share(c, ind.works_with(c, "NL")) == pytest.approx(2 / 3)
+    assert ind.international_share(c, ind.works_with(c, "US")) == 1.0
+
+
+def test_collaboration_types_toy():
+    t = ind.collaboration_types(toy_corpus())
+    assert t.to_dict() == pytest.approx({"international": 2 / 3, "national": 0.0, "institutional": 1 / 3,
+                                         "single_authorship": 0.0})
+
+
+def test_scp_mcp_toy():
+    t = ind.scp_mcp(toy_corpus())
+    assert t.loc["JP", ["SCP", "MCP"]].tolist() == [0, 2]
+    assert t.loc["NL", ["SCP", "MCP"]].tolist() == [1, 0]
+    assert "US" not in t.index
+
+
+def test_pair_indicators_toy():
+    p = ind.pair_indicators(toy_corpus(), "JP", "NL")
+    assert (p.joint_works, p.bilateral_only_works, p.bilateral_only_share, p.multinational_share) == (2, 1, 0.5, 0.5)
+    assert p.third_parties.to_dict("records") == [{"country": "US", "works": 1, "share": 0.5}]
+    assert p.country_count_histogram == {"2": 1, "3": 1, "4": 0, "5-9": 0, ">=10": 0}
+
+
+def test_academic_corporate_share_toy():
+    c = toy_corpus()
+    assert ind.academic_corporate_share(c) == pytest.approx(1 / 3)
+    assert ind.academic_corporate_share(c, ind.works_with(c, "JP")) == pytest.approx(1 / 2)
+    assert ind.academic_corporate_share(c, ind.works_with(c, "NL")) == pytest.approx(1 / 3)
+
+
+def test_top_institutions_toy():
+    c = toy_corpus()
+    t = ind.institution_table(c, ind.works_with(c, "JP", "NL"))
+    assert t[["institution", "works"]].values.tolist() == [
+        ["Erasmus MC", 1], ["Leiden Univ", 1], ["Osaka Univ", 1], ["Pfizer", 1], ["U-Tokyo", 1]]
+    corp = ind.institution_table(c, sector="corporate")
+    assert corp[["institution", "country", "works", "citations"]].values.tolist() == [["Pfizer", "US", 1, 4.0]]
+
+
+def test_growth_example():
+    s = pd.Series({2008: 120, 2019: 400, 2024: 600})
+    assert ind.growth(s, 2008, 2024)["fold"] == pytest.approx(5.0)
+    g = ind.growth(s, 2019, 2024)
+    assert g["percent"] == pytest.approx(50.0) and g["cagr"] == pytest.approx(1.5 ** 0.2 - 1)
+    assert ind.growth(pd.Series({2019: 0, 2020: 5}), 2019, 2020)["fold"] is None
+    assert ind.growth(s, 2019, 2019)["cagr"] is None
+
+
+def test_rai_and_harmonic_fwci_examples():
+    assert ind.rai(1000, 20000, 100000, 4000000) == pytest.approx(2.0)
+    assert ind.rai(1, 2, 0, 10) is None
+    assert ind.harmonic_expected([8, 24]) == pytest.approx(12.0)   # c = 12 -> FWCI 1.0
+
+
+def test_top10_ties_example():
+    t = ind.top_fraction([50, 12, 12, 12] + [5] * 16)
+    assert t[0] == 1.0 and t[1:4] == pytest.approx([1 / 3] * 3) and t[4:].sum() == 0 and t.sum() == pytest.approx(2)
+
+
+def test_top10_sum_property():
+    rng = np.random.default_rng(1)
+    for n in (7, 20, 133, 1000):
+        c = rng.poisson(3, size=n)
+        assert ind.top_fraction(c).sum() == pytest.approx(0.1 * n)
+        assert ind.top_fraction(c, 0.01).sum() == pytest.approx(0.01 * n)
+
+
+def test_dataset_relative_score_is_labelled_not_fwci():
+    c = toy_corpus()
+    c.works["fwci_openalex"] = np.nan
+    rep = ind.impact(c)
+    assert "fwci_mean" not in rep and rep["mncs_ds"] is not None and "not FWCI" in rep["mncs_ds_label"]
+    assert rep["citations_per_work"] == pytest.approx(5.0)
