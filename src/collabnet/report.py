@@ -92,4 +92,4 @@ def write_report(out: str, rep: dict, tables: dict) -> None:
     """report.json and tables/*.csv, each written atomically."""
     write_json(os.path.join(out, "report.json"), rep)
     for name, df in tables.items():
-        atomic_write_text(os.path.join(out, "tables", f"{name}.csv"), df.to_csv(index=False, float_format="%.6g"))
+        atomic_write_text(os.path.join(out, "tables", f"{name}.csv"), df.to_csv(index=False, float_format="%.10g"))
