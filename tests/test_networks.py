@@ -57,3 +57,23 @@ def test_institution_graph_attributes():
     assert G.nodes["name:pfizer"]["sector"] == "corporate" and G.nodes["name:pfizer"]["country"] == "US"
     assert G.edges["name:osaka univ", "name:pfizer"]["works"] == 1
     assert G.number_of_nodes() == 6 and G.number_of_edges() == 1 + 3
+
+
+def test_centrality_methods_test_graph():
+    import networkx as nx
+    from collabnet.networks import centrality
+    G = nx.Graph()
+    for u, v, w in [("JP", "NL", 4), ("JP", "US", 1), ("NL", "US", 2), ("US", "DE", 3)]:
+        G.add_edge(u, v, weight=w)
+    t = centrality(G).set_index("node")
+    assert t["degree"].to_dict() == {"DE": 1, "JP": 2, "NL": 2, "US": 3}
+    assert t["strength"].to_dict() == {"DE": 3, "JP": 5, "NL": 6, "US": 6}
+    assert t["betweenness"].to_dict() == {"DE": 0, "JP": 0, "NL": 2, "US": 2}
+    assert t.loc["NL", "betweenness_normalised"] == pytest.approx(0.6667, abs=1e-4)
+    assert t["closeness"].to_dict() == pytest.approx({"JP": 1.44, "NL": 1.8947, "US": 1.8947, "DE": 1.3333}, abs=1e-4)
+    assert t["eigenvector"].to_dict() == pytest.approx({"JP": 0.5540, "NL": 0.6074, "US": 0.4950, "DE": 0.2813}, abs=1e-4)
+    assert t["pagerank"].to_dict() == pytest.approx({"JP": 0.2439, "NL": 0.2888, "US": 0.3016, "DE": 0.1657}, abs=1e-4)
+    assert t["clustering"].to_dict() == pytest.approx({"JP": 1, "NL": 1, "US": 1 / 3, "DE": 0}, abs=1e-4)
+    assert t["clustering_weighted"].to_dict() == pytest.approx({"JP": 0.5, "NL": 0.5, "US": 0.1667, "DE": 0}, abs=1e-4)
+    assert t["opsahl_degree"].to_dict() == pytest.approx({"JP": 3.1623, "NL": 3.4641, "US": 4.2426, "DE": 1.7321}, abs=1e-4)
+    assert set(t["component"]) == {0}

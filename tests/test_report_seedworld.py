@@ -33,8 +33,12 @@ def test_report_matches_truth(tmp_path, fmt, file, baseline):
     assert rep["growth"]["fold"] == pytest.approx(1.37, abs=0.005)
     assert rep["country_graph"] == {"nodes": 72, "edges": 2556}
     import csv
-    edges = {tuple(sorted((e["source"], e["target"]))): e for e in csv.DictReader(open(out / "tables" / "country_edges.csv"))}
+    edges = {tuple(sorted((e["source"], e["target"]))): e for e in csv.DictReader(open(out / "networks" / "country_edges.csv"))}
     for e in truth["country_graph"]["top_edges_full"]:
         assert int(edges[(e["a"], e["b"])]["works"]) == e["works"]
     for e in truth["country_graph"]["top_edges_fractional"]:
         assert float(edges[(e["a"], e["b"])]["weight"]) == pytest.approx(e["weight"], abs=1e-3)
+    cen = list(csv.DictReader(open(out / "networks" / "country_centrality.csv")))
+    assert len(cen) == 72
+    deg = {r["node"]: int(r["degree"]) for r in cen}
+    assert {k: deg[k] for k in truth["country_graph"]["degree"]} == truth["country_graph"]["degree"]

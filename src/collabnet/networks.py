@@ -162,3 +162,46 @@ def institution_graph(corpus, counting: str = "unit_fractional", normalization: 
             r = info.loc[k]
             G.nodes[k].update(name=r["institution"], sector=r["sector"], country=r["country"] if pd.notna(r["country"]) else "")
     return G
+
+
+def centrality(G: nx.Graph, alpha: float = 0.5) -> pd.DataFrame:
+    """Centrality table of a weighted graph (methods.md 6), one row per node.
+
+    Strength-type measures (strength, eigenvector, PageRank, weighted clustering) read ``weight``;
+    path-based measures (betweenness, closeness) read the distance 1/weight (Newman).  Eigenvector
+    centrality is computed on the largest component only (``NaN`` elsewhere).  ``opsahl_degree`` =
+    k^(1-alpha) * s^alpha (Opsahl et al. 2010).
+    """
+    H = G.copy()
+    for _, _, d in H.edges(data=True):
+        w = d.get("weight", 1.0)
+        d["distance"] = 1.0 / w if w else float("inf")
+    nodes = sorted(H.nodes)
+    deg = dict(H.degree())
+    strength = dict(H.degree(weight="weight"))
+    comps = sorted(nx.connected_components(H), key=lambda c: (-len(c), min(c))) if len(H) else []
+    comp_of = {n: i for i, c in enumerate(comps) for n in c}
+    bet_raw = nx.betweenness_centrality(H, weight="distance", normalized=False)
+    bet = nx.betweenness_centrality(H, weight="distance", normalized=True)
+    clo = nx.closeness_centrality(H, distance="distance", wf_improved=True)
+    eig = {}
+    if comps and len(comps[0]) > 1:
+        eig = nx.eigenvector_centrality_numpy(H.subgraph(comps[0]), weight="weight")
+    pr = nx.pagerank(H, weight="weight") if len(H) else {}
+    cl = nx.clustering(H)
+    clw = nx.clustering(H, weight="weight")
+    df = pd.DataFrame({
+        "node": nodes,
+        "degree": [deg[n] for n in nodes],
+        "strength": [float(strength[n]) for n in nodes],
+        "opsahl_degree": [deg[n] ** (1 - alpha) * float(strength[n]) ** alpha for n in nodes],
+        "betweenness": [bet_raw[n] for n in nodes],
+        "betweenness_normalised": [bet[n] for n in nodes],
+        "closeness": [clo[n] for n in nodes],
+        "eigenvector": [abs(eig[n]) if n in eig else np.nan for n in nodes],
+        "pagerank": [pr.get(n, np.nan) for n in nodes],
+        "clustering": [cl[n] for n in nodes],
+        "clustering_weighted": [clw[n] for n in nodes],
+        "component": [comp_of[n] for n in nodes],
+    })
+    return df

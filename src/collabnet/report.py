@@ -8,7 +8,7 @@ import pandas as pd
 
 from . import indicators as ind
 from .io_utils import atomic_write_text, write_json
-from .networks import country_graph
+from .networks import centrality, country_graph
 
 ROUND = 6
 
@@ -83,8 +83,9 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional") 
                          columns=["source", "target", "works", "weight"])
     nodes = pd.DataFrame([(u, d["works"], d["works_fractional"], d["citations"]) for u, d in G.nodes(data=True)],
                          columns=["country", "works", "works_fractional", "citations"])
-    tables["country_edges"] = edges.sort_values(["works", "source", "target"], ascending=[False, True, True])
-    tables["country_nodes"] = nodes.sort_values(["works", "country"], ascending=[False, True])
+    tables["networks/country_edges"] = edges.sort_values(["works", "source", "target"], ascending=[False, True, True])
+    tables["networks/country_nodes"] = nodes.sort_values(["works", "country"], ascending=[False, True])
+    tables["networks/country_centrality"] = centrality(G)
     return rep, tables
 
 
@@ -92,4 +93,5 @@ def write_report(out: str, rep: dict, tables: dict) -> None:
     """report.json and tables/*.csv, each written atomically."""
     write_json(os.path.join(out, "report.json"), rep)
     for name, df in tables.items():
-        atomic_write_text(os.path.join(out, "tables", f"{name}.csv"), df.to_csv(index=False, float_format="%.10g"))
+        path = os.path.join(out, f"{name}.csv") if "/" in name else os.path.join(out, "tables", f"{name}.csv")
+        atomic_write_text(path, df.to_csv(index=False, float_format="%.10g"))
