@@ -1,7 +1,6 @@
 """Bad input: one clear line naming the file, exit code 2, no traceback, nothing half-written."""
 import gzip
 import json
-import os
 import subprocess
 import sys
 

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 import orjson
 import pandas as pd
 
-from .countries import address_country, country_code, country_token
+from .countries import country_code, country_token
 from .institutions import display_preference, name_key, parse_affiliation, sector_of_type
 from .thesaurus import Thesaurus
 
@@ -192,4 +192,4 @@ def unresolved_report(a: pd.DataFrame, top: int = 20) -> dict:
     return out
 
 
-__all__ = ["resolve", "work_id_of", "unresolved_report", "address_country"]
+__all__ = ["resolve", "work_id_of", "unresolved_report"]

@@ -10,7 +10,6 @@ from .common import (FileReport, canonical_doc_type, find_doi, new_aff, new_auth
                      parse_int, parse_year)
 
 REQUIRED = ("Title", "Year")
-SIGNATURE = ("Authors", "Title", "Year", "Source title")  # a header with these and an id/affiliation column is Scopus
 NO_AUTHOR = "[no author name available]"
 MISSING = {"NA", "N/A", "NULL", "null", "None", "nan", "NaN"}  # tools that re-save exports write these
 

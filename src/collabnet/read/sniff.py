@@ -5,7 +5,7 @@ import csv
 import io
 import re
 
-from ..errors import InputError, UnsupportedFormat
+from ..errors import UnsupportedFormat
 from . import openalex, pubmed, scopus, wos
 from .textio import SUPPORTED_FORMATS
 
