@@ -17,3 +17,12 @@ needs_real = pytest.mark.skipif(not (REAL / "MANIFEST.tsv").exists(), reason="..
 @pytest.fixture
 def fixture_path():
     return lambda name: str(FIXTURES / name)
+
+
+@pytest.fixture(scope="session")
+def seed_openalex():
+    """The seed world read from its OpenAlex file, once per test session."""
+    if not (SEEDWORLD / "truth.json").exists():
+        pytest.skip("../shared/data/seedworld not present (a user's clone)")
+    import collabnet
+    return collabnet.read(str(SEEDWORLD / "works.jsonl.gz"), progress=False)

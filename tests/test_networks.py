@@ -77,3 +77,37 @@ def test_centrality_methods_test_graph():
     assert t["clustering_weighted"].to_dict() == pytest.approx({"JP": 0.5, "NL": 0.5, "US": 0.1667, "DE": 0}, abs=1e-4)
     assert t["opsahl_degree"].to_dict() == pytest.approx({"JP": 3.1623, "NL": 3.4641, "US": 4.2426, "DE": 1.7321}, abs=1e-4)
     assert set(t["component"]) == {0}
+
+
+def _assert_same_tables(a, b):
+    import numpy as np
+    assert list(a["node"]) == list(b["node"])
+    for col in a.columns[1:]:
+        x, y = a[col].to_numpy(float), b[col].to_numpy(float)
+        assert (np.isnan(x) == np.isnan(y)).all(), col
+        assert np.nanmax(np.abs(x - y)) <= 1e-9, col
+
+
+def test_centrality_engines_agree_on_test_graph():
+    import networkx as nx
+    from collabnet.networks import centrality
+    G = nx.Graph()
+    for u, v, w in [("JP", "NL", 4), ("JP", "US", 1), ("NL", "US", 2), ("US", "DE", 3), ("BR", "AR", 1)]:
+        G.add_edge(u, v, weight=w)
+    G.add_node("ZA")  # isolated: closeness 0, eigenvector NaN (not in the largest component)
+    a, b = centrality(G, engine="networkx"), centrality(G, engine="igraph")
+    _assert_same_tables(a, b)
+    t = a.set_index("node")
+    assert t.loc["ZA", "closeness"] == 0 and t.loc["ZA", "component"] == 2
+    # WF closeness of NL in a 7-node graph: (3/sum d) * 3/6, sum d = 1/4 + 1/2 + (1/2 + 1/3)
+    assert t.loc["NL", "closeness"] == pytest.approx(3 / (0.25 + 0.5 + 0.5 + 1 / 3) * 3 / 6)
+
+
+def test_centrality_engines_agree_on_institution_graph(seed_openalex):
+    """A 2019 slice of the seed world's institution graph (~100+ nodes, fractional weights)."""
+    from collabnet.networks import centrality
+    w = seed_openalex.works
+    ids = sorted(w.loc[w["year"] == 2019, "work_id"])[:80]
+    G = institution_graph(seed_openalex, works=ids)
+    assert G.number_of_nodes() > 100
+    _assert_same_tables(centrality(G, engine="networkx"), centrality(G, engine="igraph"))

@@ -14,7 +14,7 @@ pytestmark = needs_seedworld
                                                ("scopus2021", "scopus_2021layout.csv", True), ("wos", "savedrecs.txt", True)])
 def test_report_matches_truth(tmp_path, fmt, file, baseline):
     out = tmp_path / fmt
-    args = [sys.executable, "-m", "collabnet.cli", "build", str(SEEDWORLD / file), "--out", str(out), "--focus", "JP NL", "-q"]
+    args = [sys.executable, "-m", "collabnet.cli", "build", str(SEEDWORLD / file), "--out", str(out), "--focus", "JP NL", "-q", "--no-views"]
     if baseline:
         args += ["--baseline", str(SEEDWORLD / "baseline.csv")]
     r = subprocess.run(args, capture_output=True, text=True)

@@ -55,8 +55,10 @@ def _progress(quiet: bool) -> bool:
               help="World baseline CSV (year,document_type,field,expected_citations[,top10_threshold]).")
 @click.option("--counting", type=click.Choice(["full", "unit_fractional", "pair_normalised", "author_based"]),
               default="unit_fractional", show_default=True, help="Edge weight of the networks.")
+@click.option("--no-topics", is_flag=True, help="Skip the topic clustering (run by default when the input has references).")
+@click.option("--no-views", is_flag=True, help="Skip report.html, figures and the interactive network views.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary on the terminal.")
-def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, counting, quiet):
+def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, counting, no_topics, no_views, quiet):
     """Read export files into one clean, deduplicated corpus and write it to OUT.
 
     Several files and several sources can be mixed; duplicates are merged by
@@ -74,7 +76,7 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
     write_json(os.path.join(out, "summary.json"), s)
     if not quiet:
         click.echo(format_summary(s, out))
-    _analyse(corpus, out, focus, baseline, counting, quiet)
+    _analyse(corpus, out, focus, baseline, counting, quiet, summary=s, views=not no_views)
 
 
 def _focus(values) -> list[str]:
@@ -84,7 +86,7 @@ def _focus(values) -> list[str]:
     return [x.upper() for x in out]
 
 
-def _analyse(corpus, out, focus, baseline, counting, quiet):
+def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=True):
     from .clean.countries import country_code
     from .indicators import load_baseline
     from .report import analyse, write_report
@@ -96,11 +98,12 @@ def _analyse(corpus, out, focus, baseline, counting, quiet):
         raise click.BadParameter("give one country or a pair", param_hint="--focus")
     base = load_baseline(baseline) if baseline else None
     rep, tables = analyse(corpus, focus, base, counting)
-    write_report(out, rep, tables)
+    write_report(out, rep, tables, summary=summary, html=views)
     if not quiet:
         keys = [k for k in ("works", "bilateral_only_share", "academic_corporate_share", "citations_per_work",
                             "fwci_mean", "mncs_ds", "top10_share", "top10_share_ds") if rep.get(k) is not None]
-        click.echo("report: " + ", ".join(f"{k} {rep[k]}" for k in keys) + f"; written {os.path.join(out, 'report.json')}")
+        click.echo("report: " + ", ".join(f"{k} {rep[k]}" for k in keys) + f"; written {os.path.join(out, 'report.json')}"
+                   + (f", {os.path.join(out, 'report.html')}" if views else ""))
 
 
 @main.command()
@@ -110,8 +113,9 @@ def _analyse(corpus, out, focus, baseline, counting, quiet):
 @click.option("--baseline", type=click.Path(dir_okay=False, exists=True), help="World baseline CSV.")
 @click.option("--counting", type=click.Choice(["full", "unit_fractional", "pair_normalised", "author_based"]),
               default="unit_fractional", show_default=True, help="Edge weight of the networks.")
+@click.option("--no-views", is_flag=True, help="Skip report.html and figures.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing.")
-def report(corpus_dir, out, focus, baseline, counting, quiet):
+def report(corpus_dir, out, focus, baseline, counting, no_views, quiet):
     """Redo the analysis from a saved corpus without re-reading the exports.
 
     Example: collabnet report outputs/jpnl --focus JP --focus NL
@@ -120,7 +124,14 @@ def report(corpus_dir, out, focus, baseline, counting, quiet):
     corpus = Corpus.load(corpus_dir)
     if out is None:
         out = os.path.dirname(os.path.abspath(corpus_dir)) if os.path.basename(os.path.normpath(corpus_dir)) == "corpus" else corpus_dir
-    _analyse(corpus, out, focus, baseline, counting, quiet)
+    summary = None
+    for cand in (os.path.join(corpus_dir, "..", "summary.json"), os.path.join(corpus_dir, "summary.json")):
+        if os.path.exists(cand):
+            import json
+            with open(cand, encoding="utf-8") as fh:
+                summary = json.load(fh)
+            break
+    _analyse(corpus, out, focus, baseline, counting, quiet, summary=summary, views=not no_views)
 
 
 def format_summary(s: dict, out: str) -> str:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from . import indicators as ind
 from .io_utils import atomic_write_text, write_json
-from .networks import centrality, country_graph
+from .networks import centrality, country_graph, institution_graph
 
 ROUND = 6
 
@@ -72,9 +72,12 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional") 
     rep["academic_corporate_share"] = _r(ind.academic_corporate_share(corpus, works))
     types = ind.collaboration_types(corpus, works)
     rep["collaboration_types"] = {k: _r(v) for k, v in types.items()}
-    tables["collaboration_types"] = types.rename_axis("type").reset_index()
+    tables["collaboration_types"] = types.rename("share").rename_axis("type").reset_index()
     tables["scp_mcp"] = ind.scp_mcp(corpus, works).reset_index()
     rep.update({k: _r(v) for k, v in imp.items()})
+    rep["impact_name"] = {"openalex": "FWCI (OpenAlex)", "baseline": "FWCI (your baseline)"}.get(
+        imp.get("fwci_source"), "MNCS_ds (dataset-relative, not FWCI)")
+    tables["impact_by_year"] = _impact_by_year(corpus, works, per_work)
     if years:
         rep["growth"] = {k: _r(v) for k, v in ind.growth(by_year, int(min(years)), int(max(years))).items()}
     G = country_graph(corpus, counting=counting)
@@ -86,12 +89,43 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional") 
     tables["networks/country_edges"] = edges.sort_values(["works", "source", "target"], ascending=[False, True, True])
     tables["networks/country_nodes"] = nodes.sort_values(["works", "country"], ascending=[False, True])
     tables["networks/country_centrality"] = centrality(G)
+    GI = institution_graph(corpus, counting=counting)
+    rep["institution_graph"] = {"nodes": GI.number_of_nodes(), "edges": GI.number_of_edges()}
+    tables["networks/institution_edges"] = pd.DataFrame(
+        [(u, v, d["works"], d["weight"]) for u, v, d in GI.edges(data=True)],
+        columns=["source", "target", "works", "weight"]).sort_values(
+        ["works", "source", "target"], ascending=[False, True, True])
+    tables["networks/institution_nodes"] = pd.DataFrame(
+        [(u, d.get("name", u), d.get("sector", ""), d.get("country", ""), d["works"], d["works_fractional"],
+          d["citations"]) for u, d in GI.nodes(data=True)],
+        columns=["institution_key", "institution", "sector", "country", "works", "works_fractional",
+                 "citations"]).sort_values(["works", "institution_key"], ascending=[False, True])
+    tables["networks/institution_centrality"] = centrality(GI)
     return rep, tables
 
 
-def write_report(out: str, rep: dict, tables: dict) -> None:
-    """report.json and tables/*.csv, each written atomically."""
+def _impact_by_year(corpus, works, per_work) -> pd.DataFrame:
+    w = corpus.works.set_index("work_id").reindex(works)
+    src = corpus.citation_source()
+    cites = corpus.citations(src).reindex(works).astype(float) if src else pd.Series(float("nan"), index=works)
+    df = pd.DataFrame({"year": w["year"], "citations": cites, "impact": per_work.reindex(works).astype(float)})
+    g = df.dropna(subset=["year"]).groupby("year")
+    out = pd.DataFrame({"works": g.size(), "citations_per_work": g["citations"].mean(), "impact": g["impact"].mean()})
+    out.index = out.index.astype(int)
+    return out.rename_axis("year").reset_index()
+
+
+def write_report(out: str, rep: dict, tables: dict, summary: dict | None = None, html: bool = True) -> None:
+    """report.json, tables/*.csv, networks/*.csv and (``html``) figures/*.png|svg and report.html.
+
+    Each file is written atomically (a temporary file renamed into place).
+    """
     write_json(os.path.join(out, "report.json"), rep)
     for name, df in tables.items():
         path = os.path.join(out, f"{name}.csv") if "/" in name else os.path.join(out, "tables", f"{name}.csv")
         atomic_write_text(path, df.to_csv(index=False, float_format="%.10g"))
+    if html:
+        from .figures import figures
+        from .html_report import write_html
+        figs = figures(rep, tables, os.path.join(out, "figures"))
+        write_html(out, rep, tables, figs, summary)
