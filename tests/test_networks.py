@@ -111,3 +111,15 @@ def test_centrality_engines_agree_on_institution_graph(seed_openalex):
     G = institution_graph(seed_openalex, works=ids)
     assert G.number_of_nodes() > 100
     _assert_same_tables(centrality(G, engine="networkx"), centrality(G, engine="igraph"))
+
+
+def test_centrality_of_a_two_node_graph():
+    """A tiny network (one co-authored paper between two countries) must not break the eigensolver."""
+    import networkx as nx
+    from collabnet.networks import centrality
+    G = nx.Graph()
+    G.add_edge("JP", "NL", weight=1.0)
+    t = centrality(G, engine="networkx").set_index("node")
+    assert t["eigenvector"].to_dict() == pytest.approx({"JP": 2 ** -0.5, "NL": 2 ** -0.5})
+    assert t["pagerank"].to_dict() == pytest.approx({"JP": 0.5, "NL": 0.5})
+    assert t["betweenness"].to_dict() == {"JP": 0, "NL": 0}

@@ -42,3 +42,7 @@ def test_report_matches_truth(tmp_path, fmt, file, baseline):
     assert len(cen) == 72
     deg = {r["node"]: int(r["degree"]) for r in cen}
     assert {k: deg[k] for k in truth["country_graph"]["degree"]} == truth["country_graph"]["degree"]
+    # topics ran by default (the input has references) and the checker above scored them
+    assert "topics NMI" in chk.stdout and (out / "topics" / "clusters.csv").exists()
+    assert len(rep["topics"]) == rep["topics_info"]["described_clusters"] >= 31
+    assert rep["topics"][0]["size"] == 165  # the COVID-19 topic, the largest planted one

@@ -76,7 +76,8 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
     write_json(os.path.join(out, "summary.json"), s)
     if not quiet:
         click.echo(format_summary(s, out))
-    _analyse(corpus, out, focus, baseline, counting, quiet, summary=s, views=not no_views)
+    _analyse(corpus, out, focus, baseline, counting, quiet, summary=s, views=not no_views,
+             topics=None if no_topics else _topic_options(corpus, {}))
 
 
 def _focus(values) -> list[str]:
@@ -86,7 +87,13 @@ def _focus(values) -> list[str]:
     return [x.upper() for x in out]
 
 
-def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=True):
+def _topic_options(corpus, kw):
+    """Topic options when the corpus has references (topics need them), else None."""
+    from .topics import TopicOptions, has_references
+    return TopicOptions(**kw) if has_references(corpus) else None
+
+
+def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=True, topics=None):
     from .clean.countries import country_code
     from .indicators import load_baseline
     from .report import analyse, write_report
@@ -97,13 +104,15 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
     if len(focus) > 2:
         raise click.BadParameter("give one country or a pair", param_hint="--focus")
     base = load_baseline(baseline) if baseline else None
-    rep, tables = analyse(corpus, focus, base, counting)
+    rep, tables = analyse(corpus, focus, base, counting, topics=topics)
     write_report(out, rep, tables, summary=summary, html=views)
     if not quiet:
         keys = [k for k in ("works", "bilateral_only_share", "academic_corporate_share", "citations_per_work",
                             "fwci_mean", "mncs_ds", "top10_share", "top10_share_ds") if rep.get(k) is not None]
         click.echo("report: " + ", ".join(f"{k} {rep[k]}" for k in keys) + f"; written {os.path.join(out, 'report.json')}"
                    + (f", {os.path.join(out, 'report.html')}" if views else ""))
+        if "topics_info" in rep:
+            click.echo(format_topics(rep["topics_info"], out))
 
 
 @main.command()
@@ -132,6 +141,73 @@ def report(corpus_dir, out, focus, baseline, counting, no_views, quiet):
                 summary = json.load(fh)
             break
     _analyse(corpus, out, focus, baseline, counting, quiet, summary=summary, views=not no_views)
+
+
+@main.command()
+@click.argument("corpus_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Folder to write topics/ into (default: next to the corpus).")
+@click.option("--relatedness", type=click.Choice(["dc", "edc", "bc"]), default="dc", show_default=True,
+              help="Direct citation, extended direct citation (cited works outside the set bridge papers) or "
+                   "bibliographic coupling.")
+@click.option("--algorithm", type=click.Choice(["leiden", "louvain"]), default="leiden", show_default=True)
+@click.option("--quality", type=click.Choice(["cpm", "modularity"]), default="cpm", show_default=True,
+              help="Leiden quality function (Louvain always uses modularity).")
+@click.option("--resolution", type=float, default=None,
+              help="Resolution; default for CPM: 4 x the link density of the linked papers; 1 for modularity.")
+@click.option("--resolution-sweep", is_flag=True, help="Print clusters per resolution on a grid around the default and stop.")
+@click.option("--min-cluster-size", type=int, default=1, show_default=True,
+              help="Merge clusters smaller than this into their best-linked neighbour (1 = no merging).")
+@click.option("--report-min-size", type=int, default=9, show_default=True,
+              help="Describe and label clusters of at least this many papers.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing.")
+def topics(corpus_dir, out, relatedness, algorithm, quality, resolution, resolution_sweep, min_cluster_size,
+           report_min_size, seed, quiet):
+    """Cluster a saved corpus's papers by citation links and label the clusters.
+
+    Writes OUT/topics/clusters.csv (one row per described cluster) and
+    OUT/topics/membership.csv (work_id, doi, cluster, described).
+
+    Example: collabnet topics outputs/jpnl --algorithm louvain
+    """
+    from .corpus import Corpus
+    from .topics import TopicOptions, run_topics, sweep, write_topics
+    from .errors import CollabnetError
+    corpus = Corpus.load(corpus_dir)
+    if not len(corpus.references):
+        raise CollabnetError(f"{corpus_dir}: the corpus has no references, so there are no citation links to "
+                             "cluster; export with cited references (Scopus 'References', WoS 'Full Record and "
+                             "Cited References', OpenAlex referenced_works)")
+    if algorithm == "louvain" and quality == "cpm":
+        quality = "modularity"
+    opts = TopicOptions(relatedness=relatedness, algorithm=algorithm, quality=quality, resolution=resolution,
+                        min_cluster_size=min_cluster_size, report_min_size=report_min_size, seed=seed)
+    if resolution_sweep:
+        df = sweep(corpus, opts)
+        click.echo(df.to_string(index=False, float_format=lambda x: f"{x:.6g}"))
+        return
+    if out is None:
+        out = os.path.dirname(os.path.abspath(corpus_dir)) if os.path.basename(os.path.normpath(corpus_dir)) == "corpus" else corpus_dir
+    t = run_topics(corpus, opts)
+    write_topics(out, t)
+    if not quiet:
+        click.echo(format_topics(t.stats, out))
+        for r in t.clusters.head(15).itertuples():
+            click.echo(f"  {r.cluster:>4} {r.size:>6}  {r.label}")
+
+
+def format_topics(info: dict, out: str) -> str:
+    r = info["references"]
+    steps = ", ".join(f"{k} {v}" for k, v in r["by_step"].items()) or "none"
+    lines = [f"topics: {r['resolved']:,} of {r['references']:,} references resolved inside the set ({steps}); "
+             f"{info['linked_share']:.0%} of papers linked; {info['algorithm']} {info['quality']} resolution "
+             f"{info['resolution']:.4g}: {info['described_clusters']} clusters of {info['report_min_size']}+ papers "
+             f"({info['papers_in_described']:,} papers), {info['small_clusters']:,} small; "
+             f"written {os.path.join(out, 'topics')}/"]
+    if info.get("advice"):
+        lines.append("note: " + info["advice"])
+    return "\n".join(lines)
 
 
 def format_summary(s: dict, out: str) -> str:

@@ -147,13 +147,27 @@ def render(rep: dict, tables: dict, figs: dict, summary: dict | None = None) -> 
                         f"Edges join units that share a work; edge weight: {counting.get('network_weight', '')} counting "
                         "(unit fractional: each work adds 1/(m-1) to each of its m units' links). Betweenness and "
                         "closeness use distance = 1/weight.", net))
-    if rep.get("topics"):
-        td = pd.DataFrame(rep["topics"])
-        sec.append(_section("topics", "Topics", "Clusters of works by citation links (see topics/clusters.csv).",
-                            _table(td, "topics/clusters.csv", limit=60)))
+    if "topics/clusters" in tables:
+        info = rep.get("topics_info", {})
+        refs = info.get("references", {})
+        td = tables["topics/clusters"]
+        cols = [c for c in ("cluster", "label", "size", "first_year", "median_year", "citations_per_paper", "impact",
+                            "top_countries", "corporate_share", "openalex_topic") if c in td.columns]
+        body = (f"<p>{info.get('described_clusters', 0):,} clusters of {info.get('report_min_size', 9)}+ papers hold "
+                f"{info.get('papers_in_described', 0):,} papers; {info.get('small_clusters', 0):,} smaller clusters "
+                f"(singletons included) are in topics/membership.csv. References resolved inside the set: "
+                f"{refs.get('resolved', 0):,} of {refs.get('references', 0):,}; papers with a link: "
+                f"{_pct(info.get('linked_share'))}.</p>")
+        if info.get("advice"):
+            body += f"<p>{_e(info['advice'])}</p>"
+        body += _table(td[cols], "topics/clusters.csv", limit=60, pct_cols=("corporate_share",), table_id="topics-table")
+        sec.append(_section("topics", "Topics",
+                            f"Papers clustered by {info.get('relatedness', 'dc')} citation links ({info.get('algorithm')}, "
+                            f"{info.get('quality')}, resolution {info.get('resolution', 0):.3g}); label = top three "
+                            "class-based TF-IDF terms of titles and keywords.", body))
     nav = "".join(f'<a href="#{sid}">{_e(t)}</a>' for sid, t in
                   [("output", "output"), ("third-parties", "third parties"), ("corporates", "companies"),
-                   ("impact", "impact"), ("networks", "networks")])
+                   ("impact", "impact"), ("networks", "networks"), ("topics", "topics")])
     src = ""
     if summary:
         files = ", ".join(f"{os.path.basename(f['path'])} ({f['format']}, {f['records']:,} records)" for f in summary.get("files", []))

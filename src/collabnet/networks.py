@@ -240,7 +240,14 @@ def _centrality_networkx(G, nodes, idx, comps) -> dict:
     clo = nx.closeness_centrality(H, distance="distance", wf_improved=False)
     eig = {}
     if comps and len(comps[0]) > 1:
-        eig = nx.eigenvector_centrality_numpy(H.subgraph(comps[0]), weight="weight")
+        members = sorted(comps[0])
+        if len(members) <= 1000:  # dense symmetric eigensolver: exact, and fine for tiny components
+            A = nx.to_numpy_array(H.subgraph(members), nodelist=members, weight="weight")
+            vals, vecs = np.linalg.eigh(A)
+            v = np.abs(vecs[:, -1])
+            eig = dict(zip(members, v / np.linalg.norm(v)))
+        else:
+            eig = nx.eigenvector_centrality_numpy(H.subgraph(members), weight="weight")
     pr = nx.pagerank(H, weight="weight", tol=1e-13, max_iter=10000) if len(H) else {}
     cl = nx.clustering(H)
     clw = nx.clustering(H, weight="weight")

@@ -18,8 +18,11 @@ def _r(v, nd=ROUND):
     return round(float(v), nd) if isinstance(v, float) else v
 
 
-def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional") -> tuple[dict, dict]:
-    """(report dict, tables) for a focus of zero, one or two countries."""
+def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", topics=None) -> tuple[dict, dict]:
+    """(report dict, tables) for a focus of zero, one or two countries.
+
+    ``topics``: a ``TopicOptions`` to cluster the works by citation links (over the whole corpus), or None.
+    """
     focus = [f.upper() for f in focus]
     if len(focus) > 2:
         raise ValueError("--focus takes one country or a pair")
@@ -101,7 +104,23 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional") 
         columns=["institution_key", "institution", "sector", "country", "works", "works_fractional",
                  "citations"]).sort_values(["works", "institution_key"], ascending=[False, True])
     tables["networks/institution_centrality"] = centrality(GI)
+    if topics is not None:
+        from .topics import run_topics
+        all_impact = per_work if n == len(corpus.works) else ind.impact(corpus, None, baseline)["per_work"]
+        t = run_topics(corpus, topics, impact=all_impact, focus=focus)
+        rep["topics"] = t.summary()
+        rep["topics_info"] = _jsonable(t.stats)
+        tables["topics/clusters"] = t.clusters
+        tables["topics/membership"] = t.membership
     return rep, tables
+
+
+def _jsonable(d):
+    if isinstance(d, dict):
+        return {k: _jsonable(v) for k, v in d.items()}
+    if isinstance(d, float):
+        return _r(d, 10)
+    return d
 
 
 def _impact_by_year(corpus, works, per_work) -> pd.DataFrame:

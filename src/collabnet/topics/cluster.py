@@ -1,0 +1,195 @@
+"""Relatedness graphs and clustering (methods.md 7.1, 7.3, 7.4): Leiden (CPM or modularity) and Louvain."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+SEED = 42
+
+
+class TopicGraph:
+    """Undirected weighted graph over core works (sorted ids) plus, for EDC, external nodes of size 0."""
+
+    def __init__(self, nodes: list, n_core: int, rows, cols, weights):
+        self.nodes = nodes
+        self.n_core = n_core
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.cols = np.asarray(cols, dtype=np.int64)
+        self.weights = np.asarray(weights, dtype=float)
+
+    @property
+    def sizes(self):
+        return [1] * self.n_core + [0] * (len(self.nodes) - self.n_core)
+
+    def linked_core_share(self) -> float:
+        if not self.n_core:
+            return 0.0
+        deg = np.zeros(len(self.nodes))
+        np.add.at(deg, self.rows, 1)
+        np.add.at(deg, self.cols, 1)
+        return float((deg[: self.n_core] > 0).mean())
+
+    def igraph(self):
+        import igraph as ig
+        g = ig.Graph(n=len(self.nodes), edges=list(zip(self.rows.tolist(), self.cols.tolist())), directed=False)
+        g.es["weight"] = self.weights.tolist()
+        return g
+
+
+def _sym_upper(i, j, w, n):
+    """Sum weights of i-j and j-i into one upper-triangular entry per pair; drop self-pairs."""
+    a, b = np.minimum(i, j), np.maximum(i, j)
+    keep = a != b
+    M = sp.coo_matrix((w[keep], (a[keep], b[keep])), shape=(n, n)).tocsr()
+    M.sum_duplicates()
+    M = M.tocoo()
+    order = np.lexsort((M.col, M.row))
+    return M.row[order], M.col[order], M.data[order]
+
+
+def relatedness_graph(refs: pd.DataFrame, work_ids, method: str = "dc", weighting: str = "cwts") -> TopicGraph:
+    """Build the relatedness graph.
+
+    ``dc``: direct citation within the corpus; with ``cwts`` weighting a citing work spreads weight 1
+    over its in-corpus links (a citation i -> j weighs 1/r_i; mutual citations add).  ``edc``: DC plus
+    the cited works outside the corpus as nodes of size 0 (CWTS extended direct citation).  ``bc``:
+    bibliographic coupling over all references, cosine-normalised (``weighting='raw'`` for counts).
+    """
+    nodes = sorted(work_ids)
+    index = {w: k for k, w in enumerate(nodes)}
+    n = len(nodes)
+    r = refs[refs["work_id"].isin(index)]
+    if method in ("dc", "edc"):
+        if method == "dc":
+            links = r.dropna(subset=["cited_work_id"])
+            links = links[links["cited_work_id"].isin(index)][["work_id", "cited_work_id"]].drop_duplicates()
+            src = links["work_id"].map(index).to_numpy()
+            dst = links["cited_work_id"].map(index).to_numpy()
+            all_nodes = nodes
+        else:
+            tgt = r["cited_work_id"].where(r["cited_work_id"].isin(index), r["ext_id"])
+            links = pd.DataFrame({"work_id": r["work_id"], "t": tgt}).dropna().drop_duplicates()
+            links = links[links["t"] != links["work_id"]]
+            ext = sorted(set(links["t"]) - set(index))
+            # an external node that only one core work cites links nothing: drop it
+            cnt = links[links["t"].isin(set(ext))]["t"].value_counts()
+            ext = [e for e in ext if cnt.get(e, 0) >= 2]
+            eidx = {e: n + k for k, e in enumerate(ext)}
+            links = links[links["t"].isin(index) | links["t"].isin(eidx)]
+            src = links["work_id"].map(index).to_numpy()
+            dst = links["t"].map(lambda x: index.get(x, eidx.get(x))).to_numpy()
+            all_nodes = nodes + ext
+        if weighting == "cwts":
+            out_deg = np.bincount(src, minlength=len(all_nodes)).astype(float)
+            w = 1.0 / out_deg[src]
+        else:
+            w = np.ones(len(src))
+        i, j, v = _sym_upper(src.astype(np.int64), dst.astype(np.int64), w, len(all_nodes))
+        return TopicGraph(all_nodes, n, i, j, v)
+    if method == "bc":
+        keys = r.assign(k=r["ext_id"]).dropna(subset=["k"])[["work_id", "k"]].drop_duplicates()
+        kid = {k: t for t, k in enumerate(sorted(set(keys["k"])))}
+        B = sp.csr_matrix((np.ones(len(keys)), (keys["work_id"].map(index).to_numpy(), keys["k"].map(kid).to_numpy())),
+                          shape=(n, len(kid)))
+        C = sp.triu(B @ B.T, k=1).tocoo()
+        data = C.data.astype(float)
+        if weighting != "raw":
+            rl = np.asarray(B.sum(axis=1)).ravel()
+            data = data / np.sqrt(rl[C.row] * rl[C.col])
+        order = np.lexsort((C.col, C.row))
+        return TopicGraph(nodes, n, C.row[order], C.col[order], data[order])
+    raise ValueError(f"unknown relatedness {method!r} (dc, edc, bc)")
+
+
+def default_resolution(graph: TopicGraph) -> float:
+    """See docs/topics.md: gamma = 1 / (2 * mean link weight per linked core paper * ...)."""
+    raise NotImplementedError
+
+
+def leiden(graph: TopicGraph, quality: str = "cpm", resolution: float = 1.0, seed: int = SEED) -> np.ndarray:
+    import leidenalg as la
+    g = graph.igraph()
+    if quality == "cpm":
+        part = la.find_partition(g, la.CPMVertexPartition, weights="weight", node_sizes=graph.sizes,
+                                 resolution_parameter=resolution, seed=seed, n_iterations=-1)
+    elif quality == "modularity":
+        part = la.find_partition(g, la.RBConfigurationVertexPartition, weights="weight",
+                                 resolution_parameter=resolution, seed=seed, n_iterations=-1)
+    else:
+        raise ValueError(f"unknown quality {quality!r} (cpm, modularity)")
+    return np.asarray(part.membership)
+
+
+def louvain(graph: TopicGraph, resolution: float = 1.0, seed: int = SEED) -> np.ndarray:
+    """python-louvain (modularity only)."""
+    import community as community_louvain
+    import networkx as nx
+    G = nx.Graph()
+    G.add_nodes_from(range(len(graph.nodes)))
+    G.add_weighted_edges_from(zip(graph.rows.tolist(), graph.cols.tolist(), graph.weights.tolist()))
+    part = community_louvain.best_partition(G, weight="weight", resolution=resolution, random_state=seed)
+    return np.array([part[k] for k in range(len(graph.nodes))])
+
+
+def renumber(membership: np.ndarray, graph: TopicGraph) -> np.ndarray:
+    """Clusters numbered 1.. by decreasing core size, ties by smallest member id; core nodes only."""
+    core = membership[: graph.n_core]
+    sizes = pd.Series(core).value_counts()
+    first = pd.Series(np.arange(graph.n_core)).groupby(core).min()  # nodes are sorted ids, so index order = id order
+    order = sorted(sizes.index, key=lambda c: (-sizes[c], first[c]))
+    new = {c: k + 1 for k, c in enumerate(order)}
+    return np.array([new[c] for c in core])
+
+
+def merge_small(membership: np.ndarray, graph: TopicGraph, min_size: int) -> np.ndarray:
+    """Waltman-van Eck merging of clusters below min_size (methods.md 7.4); min_size 1 = off."""
+    if min_size <= 1:
+        return membership
+    m = membership.copy()
+    core = graph.n_core
+    while True:
+        sizes = pd.Series(m[:core]).value_counts()
+        small = sizes[sizes < min_size]
+        if small.empty:
+            return m
+        # smallest first, ties by lowest cluster number
+        cands = sorted(small.index, key=lambda c: (small[c], c))
+        merged = False
+        for c in cands:
+            a, b = m[graph.rows], m[graph.cols]
+            sel = (a == c) ^ (b == c)
+            if not sel.any():
+                continue
+            other = np.where(a[sel] == c, b[sel], a[sel])
+            wsum = pd.Series(graph.weights[sel]).groupby(other).sum()
+            score = {o: wsum[o] / max(sizes.get(o, 0), 1e-12) for o in wsum.index if sizes.get(o, 0) > 0}
+            if not score:
+                continue
+            best = sorted(score, key=lambda o: (-score[o], o))[0]
+            m[m == c] = best
+            merged = True
+            break
+        if not merged:
+            return m
+
+
+def nmi(a, b) -> float:
+    """Normalised mutual information (arithmetic mean normalisation)."""
+    a, b = pd.factorize(pd.Series(list(a)))[0], pd.factorize(pd.Series(list(b)))[0]
+    n = len(a)
+    if n == 0:
+        return 0.0
+    ct = pd.crosstab(a, b).to_numpy().astype(float)
+    pij = ct / n
+    pi, pj = pij.sum(1), pij.sum(0)
+    nz = pij > 0
+    mi = float((pij[nz] * np.log(pij[nz] / np.outer(pi, pj)[nz])).sum())
+    ha = -float((pi[pi > 0] * np.log(pi[pi > 0])).sum())
+    hb = -float((pj[pj > 0] * np.log(pj[pj > 0])).sum())
+    return 1.0 if ha + hb == 0 else 2 * mi / (ha + hb)
+
+
+del math
