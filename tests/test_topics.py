@@ -10,7 +10,7 @@ import pytest
 
 import collabnet
 from collabnet.corpus import Corpus
-from collabnet.topics import TopicOptions, default_resolution, run_topics
+from collabnet.topics import default_resolution, run_topics
 from collabnet.topics.cluster import TopicGraph, leiden, louvain, merge_small, nmi, relatedness_graph, renumber
 from collabnet.topics.labels import cluster_terms, label, lemma
 from collabnet.topics.refs import resolve_references
