@@ -35,7 +35,7 @@ def test_report_files_and_determinism(seed_report, seed_openalex, tmp_path):
     stems = {"works_by_year", "third_party_countries", "institutions_JP", "institutions_NL", "corporates",
              "collaboration_types", "impact_by_year"}
     assert figs == sorted([f"{s}.png" for s in stems] + [f"{s}.svg" for s in stems])
-    assert rep["institution_graph"]["nodes"] == len(open(out / "networks/institution_nodes.csv").readlines()) - 1
+    assert rep["institution_graph"]["nodes"] == len(open(out / "networks/institution_centrality.csv").readlines()) - 1
     assert (out / "networks/institution_centrality.csv").exists()
     # same input, same bytes: report.html, figures (PNG and SVG), tables
     rep2, tables2 = analyse(seed_openalex, ["JP", "NL"])

@@ -8,5 +8,12 @@ from .corpus import Corpus
 from .errors import CollabnetError, InputError, UnsupportedFormat
 from .read import read, read_file
 
+
+def load_graph(path):
+    """Read a graph export (GraphML, GEXF, Pajek, VOSviewer JSON/map/network, node/edge CSV) into networkx."""
+    from .export import load_graph as _load
+    return _load(path)
+
+
 __version__ = "0.1.0"
-__all__ = ["Corpus", "read", "read_file", "CollabnetError", "InputError", "UnsupportedFormat", "__version__"]
+__all__ = ["Corpus", "read", "read_file", "load_graph", "CollabnetError", "InputError", "UnsupportedFormat", "__version__"]

@@ -57,8 +57,13 @@ def _progress(quiet: bool) -> bool:
               default="unit_fractional", show_default=True, help="Edge weight of the networks.")
 @click.option("--no-topics", is_flag=True, help="Skip the topic clustering (run by default when the input has references).")
 @click.option("--no-views", is_flag=True, help="Skip report.html, figures and the interactive network views.")
+@click.option("--max-nodes", type=int, default=2000, show_default=True,
+              help="Largest nodes (by works) shown in each interactive view; the page says what was left out.")
+@click.option("--min-edge-weight", type=float, default=None,
+              help="Hide links lighter than this in the views (default: keep the 20,000 strongest).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary on the terminal.")
-def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, counting, no_topics, no_views, quiet):
+def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, counting, no_topics, no_views,
+          max_nodes, min_edge_weight, quiet):
     """Read export files into one clean, deduplicated corpus and write it to OUT.
 
     Several files and several sources can be mixed; duplicates are merged by
@@ -77,7 +82,8 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
     if not quiet:
         click.echo(format_summary(s, out))
     _analyse(corpus, out, focus, baseline, counting, quiet, summary=s, views=not no_views,
-             topics=None if no_topics else _topic_options(corpus, {}))
+             topics=None if no_topics else _topic_options(corpus, {}), max_nodes=max_nodes,
+             min_edge_weight=min_edge_weight)
 
 
 def _focus(values) -> list[str]:
@@ -93,7 +99,8 @@ def _topic_options(corpus, kw):
     return TopicOptions(**kw) if has_references(corpus) else None
 
 
-def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=True, topics=None):
+def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=True, topics=None,
+             max_nodes=2000, min_edge_weight=None):
     from .clean.countries import country_code
     from .indicators import load_baseline
     from .report import analyse, write_report
@@ -104,8 +111,12 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
     if len(focus) > 2:
         raise click.BadParameter("give one country or a pair", param_hint="--focus")
     base = load_baseline(baseline) if baseline else None
-    rep, tables = analyse(corpus, focus, base, counting, topics=topics)
+    graphs = {}
+    rep, tables = analyse(corpus, focus, base, counting, topics=topics, graphs=graphs)
     write_report(out, rep, tables, summary=summary, html=views)
+    from .views.build import networks_and_views
+    networks_and_views(out, corpus, graphs, views=views, max_nodes=max_nodes, min_edge_weight=min_edge_weight,
+                       report_exists=views)
     if not quiet:
         keys = [k for k in ("works", "bilateral_only_share", "academic_corporate_share", "citations_per_work",
                             "fwci_mean", "mncs_ds", "top10_share", "top10_share_ds") if rep.get(k) is not None]
@@ -195,6 +206,30 @@ def topics(corpus_dir, out, relatedness, algorithm, quality, resolution, resolut
         click.echo(format_topics(t.stats, out))
         for r in t.clusters.head(15).itertuples():
             click.echo(f"  {r.cluster:>4} {r.size:>6}  {r.label}")
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--print", "print_only", is_flag=True, help="Only print the path of the views index.")
+def view(out_dir, print_only):
+    """Open the network views of a build (OUT_DIR/views/index.html) in the default browser.
+
+    Prints the path instead when there is no browser (a server, a container).
+
+    Example: collabnet view outputs/jpnl
+    """
+    from .errors import CollabnetError
+    index = os.path.abspath(os.path.join(out_dir, "views", "index.html"))
+    if not os.path.exists(index):
+        raise CollabnetError(f"{out_dir}: no views/index.html; run collabnet build without --no-views first")
+    opened = False
+    if not print_only:
+        import webbrowser
+        try:
+            opened = webbrowser.get().open("file://" + index)
+        except webbrowser.Error:
+            opened = False
+    click.echo(("opened " if opened else "") + index)
 
 
 def format_topics(info: dict, out: str) -> str:

@@ -112,3 +112,33 @@ def figures(rep: dict, tables: dict, out_dir: str | None, top: int = 20) -> dict
             ax.set_title(f"Mean {rep.get('impact_name', 'impact')} per year (1 = world/dataset average)", loc="left")
             made["impact_by_year"] = _save(fig, out_dir, "impact_by_year")
     return made
+
+
+def network_figure(G, group: dict, out_dir: str, name: str, title: str, labels: int = 25) -> dict:
+    """Static network figure from the nodes' precomputed x, y: size by works, colour by group."""
+    from .layout import colour
+    nodes = sorted(G.nodes, key=str)
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(8, 8))
+        wmax = max((float(G.edges[u, v].get("weight", 1.0)) for u, v in G.edges()), default=1.0) or 1.0
+        edges = sorted(G.edges(data=True), key=lambda e: float(e[2].get("weight", 1.0)))
+        if len(edges) > 3000:  # the strongest links carry the picture; 50k lines only blur it
+            edges = edges[-3000:]
+        from matplotlib.collections import LineCollection
+        segs = [((G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])) for u, v, _ in edges]
+        widths = [0.2 + 2.5 * float(d.get("weight", 1.0)) / wmax for _, _, d in edges]
+        ax.add_collection(LineCollection(segs, linewidths=widths, colors="#9aa7b4", alpha=0.35, zorder=1))
+        works = [float(G.nodes[u].get("works", 1) or 1) for u in nodes]
+        mx = max(works) if works else 1.0
+        ax.scatter([G.nodes[u]["x"] for u in nodes], [G.nodes[u]["y"] for u in nodes],
+                   s=[8 + 400 * w / mx for w in works], c=[colour(group.get(u, 0)) for u in nodes], zorder=2,
+                   linewidths=0)
+        top = sorted(nodes, key=lambda u: (-float(G.nodes[u].get("works", 0) or 0), str(u)))[:labels]
+        for u in top:
+            ax.text(G.nodes[u]["x"], G.nodes[u]["y"], _short(G.nodes[u].get("name") or u, 30), fontsize=7, zorder=3,
+                    ha="center", va="bottom")
+        ax.set_title(title, loc="left")
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        ax.autoscale()
+        return _save(fig, out_dir, name)

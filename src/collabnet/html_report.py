@@ -138,8 +138,8 @@ def render(rep: dict, tables: dict, figs: dict, summary: dict | None = None) -> 
     net = (f"<p>Country graph: {cg.get('nodes', 0):,} nodes, {cg.get('edges', 0):,} edges. "
            f"Institution graph: {rep.get('institution_graph', {}).get('nodes', 0):,} nodes, "
            f"{rep.get('institution_graph', {}).get('edges', 0):,} edges.</p>")
-    if "networks/country_edges" in tables:
-        net += "<h3>Strongest country links</h3>" + _table(tables["networks/country_edges"], "networks/country_edges.csv", limit=15)
+    if "country_links" in tables:
+        net += "<h3>Strongest country links</h3>" + _table(tables["country_links"], "tables/country_links.csv", limit=15)
     if "networks/country_centrality" in tables:
         ct = tables["networks/country_centrality"].sort_values(["strength", "node"], ascending=[False, True])
         net += "<h3>Country centrality</h3>" + _table(ct, "networks/country_centrality.csv", limit=15)

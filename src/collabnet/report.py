@@ -18,10 +18,12 @@ def _r(v, nd=ROUND):
     return round(float(v), nd) if isinstance(v, float) else v
 
 
-def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", topics=None) -> tuple[dict, dict]:
+def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", topics=None,
+            graphs: dict | None = None) -> tuple[dict, dict]:
     """(report dict, tables) for a focus of zero, one or two countries.
 
     ``topics``: a ``TopicOptions`` to cluster the works by citation links (over the whole corpus), or None.
+    ``graphs``: a dict that receives the ``country`` and ``institution`` graphs and the ``topics`` result.
     """
     focus = [f.upper() for f in focus]
     if len(focus) > 2:
@@ -85,24 +87,12 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
         rep["growth"] = {k: _r(v) for k, v in ind.growth(by_year, int(min(years)), int(max(years))).items()}
     G = country_graph(corpus, counting=counting)
     rep["country_graph"] = {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
-    edges = pd.DataFrame([(u, v, d["works"], d["weight"]) for u, v, d in G.edges(data=True)],
-                         columns=["source", "target", "works", "weight"])
-    nodes = pd.DataFrame([(u, d["works"], d["works_fractional"], d["citations"]) for u, d in G.nodes(data=True)],
-                         columns=["country", "works", "works_fractional", "citations"])
-    tables["networks/country_edges"] = edges.sort_values(["works", "source", "target"], ascending=[False, True, True])
-    tables["networks/country_nodes"] = nodes.sort_values(["works", "country"], ascending=[False, True])
+    tables["country_links"] = pd.DataFrame([(u, v, d["works"], d["weight"]) for u, v, d in G.edges(data=True)],
+                                           columns=["source", "target", "works", "weight"]).sort_values(
+        ["works", "source", "target"], ascending=[False, True, True])
     tables["networks/country_centrality"] = centrality(G)
     GI = institution_graph(corpus, counting=counting)
     rep["institution_graph"] = {"nodes": GI.number_of_nodes(), "edges": GI.number_of_edges()}
-    tables["networks/institution_edges"] = pd.DataFrame(
-        [(u, v, d["works"], d["weight"]) for u, v, d in GI.edges(data=True)],
-        columns=["source", "target", "works", "weight"]).sort_values(
-        ["works", "source", "target"], ascending=[False, True, True])
-    tables["networks/institution_nodes"] = pd.DataFrame(
-        [(u, d.get("name", u), d.get("sector", ""), d.get("country", ""), d["works"], d["works_fractional"],
-          d["citations"]) for u, d in GI.nodes(data=True)],
-        columns=["institution_key", "institution", "sector", "country", "works", "works_fractional",
-                 "citations"]).sort_values(["works", "institution_key"], ascending=[False, True])
     tables["networks/institution_centrality"] = centrality(GI)
     if topics is not None:
         from .topics import run_topics
@@ -112,6 +102,10 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
         rep["topics_info"] = _jsonable(t.stats)
         tables["topics/clusters"] = t.clusters
         tables["topics/membership"] = t.membership
+        if graphs is not None:
+            graphs["topics"] = t
+    if graphs is not None:
+        graphs.update(country=G, institution=GI)
     return rep, tables
 
 

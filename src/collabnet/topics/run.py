@@ -35,6 +35,7 @@ class Topics:
     membership: pd.DataFrame         # work_id, doi, cluster, described
     clusters: pd.DataFrame           # one row per described cluster
     stats: dict = field(default_factory=dict)
+    graph: object = None             # the TopicGraph the clusters were found in
 
     def summary(self) -> list[dict]:
         return [{"cluster": int(r.cluster), "label": r.label, "size": int(r.size)} for r in self.clusters.itertuples()]
@@ -137,7 +138,7 @@ def run_topics(corpus, opts: TopicOptions | None = None, impact: pd.Series | Non
     if linked < LINKED_WARN and opts.relatedness == "dc":
         stats["advice"] = (f"only {linked:.0%} of the papers have a citation link inside the set; "
                            "try --relatedness edc or bc")
-    return Topics(membership, clusters, stats)
+    return Topics(membership, clusters, stats, graph)
 
 
 def describe(corpus, mem: pd.Series, described: list, terms: dict, impact, focus=()) -> pd.DataFrame:
