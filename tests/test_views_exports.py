@@ -69,13 +69,14 @@ def test_vosviewer_json_structure(tmp_path):
         assert set(it) >= {"id", "label", "x", "y", "cluster", "weights", "scores"}
         assert isinstance(it["x"], float) and isinstance(it["cluster"], int)
     u = next(i for i in items if i["id"] == "ror:1")
-    assert u["label"] == "Univ <A>" and u["weights"] == {"Links": 2, "Total link strength": 2.5, "Documents": 3}
+    assert u["label"] == "Univ \u2039A\u203a" and u["weights"] == {"Links": 2, "Total link strength": 2.5, "Documents": 3}
     assert u["scores"]["Citations"] == 10.0
     assert links == [{"source_id": "C", "target_id": "ror:1", "strength": 2.0},
                      {"source_id": "name:b c", "target_id": "ror:1", "strength": 0.5}]
     assert d["config"]["terminology"]["item"] == "institution"
-    # the map file escapes the description, which VOSviewer renders as HTML
-    assert "Univ <A>" in (tmp_path / "g_vosviewer_map.txt").read_text()
+    # no markup reaches VOSviewer: labels get look-alike brackets, the description is HTML-escaped
+    m = (tmp_path / "g_vosviewer_map.txt").read_text()
+    assert "Univ \u2039A\u203a" in m and "<A>" not in m
 
 
 def test_exports_are_deterministic(tmp_path):
@@ -135,7 +136,6 @@ def test_seed_world_views_in_chromium(seed_build, view):
 
 @needs_browser
 def test_injected_html_runs_nothing(tmp_path):
-    from collabnet.topics import TopicOptions
     c = toy_corpus()
     a = c.authorships
     a.loc[a["institution"] == "Pfizer", "institution"] = EVIL

@@ -111,13 +111,19 @@ def _label(G, n) -> str:
     return str(G.nodes[n].get("name") or G.nodes[n].get("label") or n)
 
 
+def _vos_label(G, n) -> str:
+    """VOSviewer Online treats labels as HTML (DOMPurify) and stops on markup such as "<img ...>": the
+    angle brackets become the look-alike single guillemets, so the label shows as text and the map opens."""
+    return _label(G, n).replace("<", "\u2039").replace(">", "\u203a")
+
+
 def vosviewer_items(G, unit: str = "item"):
     nodes = sorted(G.nodes, key=str)
     strength = dict(G.degree(weight="weight"))
     items = []
     for n in nodes:
         d = G.nodes[n]
-        it = {"id": str(n), "label": _label(G, n)}
+        it = {"id": str(n), "label": _vos_label(G, n)}
         if "x" in d and "y" in d:
             it["x"], it["y"] = round(float(d["x"]), 6), round(float(d["y"]), 6)
         if d.get("cluster") is not None:
@@ -161,7 +167,7 @@ def vosviewer_map_network(G) -> tuple[str, str]:
     for n in nodes:
         d = G.nodes[n]
         # VOSviewer shows the description as HTML: escape it (load_graph unescapes)
-        row = [idx[n], _label(G, n).replace("\t", " ").replace('"', "'"), html.escape(str(n).replace("\t", " "))]
+        row = [idx[n], _vos_label(G, n).replace("\t", " ").replace('"', "'"), html.escape(str(n).replace("\t", " "))]
         if has_xy:
             row += [round(float(d["x"]), 6), round(float(d["y"]), 6)]
         if has_cl:
