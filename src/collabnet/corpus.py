@@ -34,6 +34,18 @@ class Corpus:
     authorships: pd.DataFrame
     references: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def _cached(self, name, make):
+        """Derived tables are computed once per authorships table (edit a table in place? call ``invalidate``)."""
+        key = (name, id(self.authorships), len(self.authorships))
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def invalidate(self) -> None:
+        """Forget the cached derived tables (after editing ``authorships`` or ``works`` in place)."""
+        self._cache.clear()
 
     def __len__(self) -> int:
         return len(self.works)
@@ -44,17 +56,19 @@ class Corpus:
 
     # ------------------------------------------------------------ derived sets
     def work_countries(self) -> pd.DataFrame:
-        """Distinct (work_id, country): the country set C_p of every work (methods.md 0.1)."""
+        """Distinct (work_id, country): the country set C_p of every work (methods.md 0.1). Do not modify."""
         a = self.authorships
-        return (a.loc[a["country"].notna(), ["work_id", "country"]].drop_duplicates()
-                .sort_values(["work_id", "country"]).reset_index(drop=True))
+        return self._cached("work_countries", lambda: (
+            a.loc[a["country"].notna(), ["work_id", "country"]].drop_duplicates()
+            .sort_values(["work_id", "country"]).reset_index(drop=True)))
 
     def work_institutions(self) -> pd.DataFrame:
         """Distinct (work_id, institution_key) with name, sector and country of the institution."""
         a = self.authorships
         cols = ["work_id", "institution_key", "institution", "sector", "country"]
-        return (a.loc[a["institution_key"].notna(), cols].drop_duplicates(["work_id", "institution_key"])
-                .sort_values(["work_id", "institution_key"]).reset_index(drop=True))
+        return self._cached("work_institutions", lambda: (
+            a.loc[a["institution_key"].notna(), cols].drop_duplicates(["work_id", "institution_key"])
+            .sort_values(["work_id", "institution_key"]).reset_index(drop=True)))
 
     def citation_source(self) -> str | None:
         """The one source whose citation counts a report uses (methods.md 4.1).

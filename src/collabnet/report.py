@@ -99,7 +99,7 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
         all_impact = per_work if n == len(corpus.works) else ind.impact(corpus, None, baseline)["per_work"]
         t = run_topics(corpus, topics, impact=all_impact, focus=focus)
         rep["topics"] = t.summary()
-        rep["topics_info"] = _jsonable(t.stats)
+        rep["topics_info"] = _jsonable({k: v for k, v in t.stats.items() if k != "timings"})
         tables["topics/clusters"] = t.clusters
         tables["topics/membership"] = t.membership
         if graphs is not None:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import indicators as ind
 from ..io_utils import atomic_write_text
 from .cluster import SEED, leiden, louvain, merge_small, relatedness_graph, renumber
 from .labels import cluster_terms, label
@@ -111,22 +110,35 @@ def _quality(graph, m, gamma, opts) -> float:
 
 
 def run_topics(corpus, opts: TopicOptions | None = None, impact: pd.Series | None = None, focus=()) -> Topics:
+    import time
     opts = opts or TopicOptions()
+    clock = [time.perf_counter()]
+    timings = {}
+
+    def lap(name):
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 3)
+        clock[0] = now
     refs, rstats = resolve_references(corpus, fuzzy=opts.fuzzy)
+    lap("resolve")
     works = corpus.works
     graph = relatedness_graph(refs, works["work_id"], opts.relatedness)
+    lap("graph")
     gamma = resolution_for(graph, opts)
     m = _cluster(graph, opts, gamma)
     m = merge_small(m, graph, opts.min_cluster_size)
     m = renumber(m, graph)
+    lap("cluster")
     mem = pd.Series(m, index=graph.nodes[: graph.n_core], name="cluster")
     sizes = mem.value_counts()
     described = sorted(c for c in sizes.index if sizes[c] >= opts.report_min_size)
     terms = cluster_terms(works, mem, described)
+    lap("labels")
     wi = works.set_index("work_id")
     membership = pd.DataFrame({"work_id": mem.index, "doi": wi["doi"].reindex(mem.index).fillna("").to_numpy(),
-                               "cluster": mem.to_numpy(), "described": mem.map(lambda c: c in set(described)).to_numpy()})
+                               "cluster": mem.to_numpy(), "described": mem.isin(set(described)).to_numpy()})
     clusters = describe(corpus, mem, described, terms, impact, focus)
+    lap("describe")
     linked = graph.linked_core_share()
     stats = {"references": rstats, "relatedness": opts.relatedness, "algorithm": opts.algorithm,
              "quality": "modularity" if opts.algorithm == "louvain" else opts.quality,
@@ -135,6 +147,7 @@ def run_topics(corpus, opts: TopicOptions | None = None, impact: pd.Series | Non
              "clusters": int(len(sizes)), "described_clusters": len(described),
              "papers_in_described": int(sizes[described].sum()) if described else 0,
              "small_clusters": int((sizes < opts.report_min_size).sum()), "report_min_size": opts.report_min_size}
+    stats["timings"] = timings  # seconds per stage (not part of any output file)
     if linked < LINKED_WARN and opts.relatedness == "dc":
         stats["advice"] = (f"only {linked:.0%} of the papers have a citation link inside the set; "
                            "try --relatedness edc or bc")
@@ -151,14 +164,22 @@ def describe(corpus, mem: pd.Series, described: list, terms: dict, impact, focus
     corp_works = set(wi.loc[wi["sector"] == "corporate", "work_id"])
     rows = []
     groups = mem.groupby(mem).groups
+    dset = set(described)
+    cl_of = mem[mem.isin(dset)]
+    wc = wc[wc["work_id"].isin(cl_of.index)].assign(cluster=lambda d: d["work_id"].map(cl_of))
+    wi = wi[wi["work_id"].isin(cl_of.index)].assign(cluster=lambda d: d["work_id"].map(cl_of))
+    wc_by = dict(tuple(wc.groupby("cluster")))
+    wi_by = dict(tuple(wi.groupby("cluster")))
     for c in described:
         ids = list(groups[c])
         n = len(ids)
         years = w["year"].reindex(ids).dropna()
         cw = cites.reindex(ids).astype(float) if src else pd.Series(np.nan, index=ids)
-        ctry = wc[wc["work_id"].isin(ids)].groupby("country")["work_id"].nunique().sort_values(ascending=False)
-        ctry = ctry.sort_index().sort_values(ascending=False, kind="mergesort")
-        inst = ind.institution_table(corpus, ids)
+        cwc = wc_by.get(c, wc.iloc[:0])
+        ctry = cwc.groupby("country")["work_id"].nunique().sort_index().sort_values(ascending=False, kind="mergesort")
+        cwi = wi_by.get(c, wi.iloc[:0])
+        inst = (cwi.groupby("institution_key").agg(institution=("institution", "first"), works=("work_id", "size"))
+                .reset_index().sort_values(["works", "institution"], ascending=[False, True]))
         top_cited = pd.DataFrame({"title": w["title"].reindex(ids), "c": cw.to_numpy(), "id": ids}).sort_values(
             ["c", "id"], ascending=[False, True]).head(3)
         pt = w["primary_topic"].reindex(ids).dropna() if "primary_topic" in w else pd.Series(dtype=object)
@@ -178,7 +199,7 @@ def describe(corpus, mem: pd.Series, described: list, terms: dict, impact, focus
             "openalex_topic_share": float(maj.iloc[0] / n) if len(maj) else None,
         }
         for f in focus:
-            row[f"share_with_{f}"] = float(wc[(wc["country"] == f) & wc["work_id"].isin(ids)]["work_id"].nunique() / n)
+            row[f"share_with_{f}"] = float(cwc.loc[cwc["country"] == f, "work_id"].nunique() / n)
         rows.append(row)
     cols = ["cluster", "label", "size", "first_year", "median_year", "citations_per_paper", "impact", "top_countries",
             "top_institutions", "corporate_share", "most_cited", "top_terms", "openalex_topic", "openalex_topic_share"]
