@@ -84,3 +84,19 @@ def test_dataset_relative_score_is_labelled_not_fwci():
     rep = ind.impact(c)
     assert "fwci_mean" not in rep and rep["mncs_ds"] is not None and "not FWCI" in rep["mncs_ds_label"]
     assert rep["citations_per_work"] == pytest.approx(5.0)
+
+
+def test_field_activity_and_rai_by_hand():
+    import pandas as pd
+    from collabnet import indicators as ind
+    c = toy_corpus()
+    c.works["fields"] = ["Medicine", "Medicine; Chemistry", "Physics"]
+    jp = ind.works_with(c, "JP")  # P1 (2020), P2 (2021)
+    world = pd.DataFrame({"year": [2020, 2020, 2021, 2021, 2019], "field": ["Medicine", "Chemistry", "Medicine", "Physics", "Physics"],
+                          "world_output": [100, 300, 100, 500, 9999]})
+    t = ind.field_activity(c, jp, world).set_index("field")
+    assert t["works"].to_dict() == {"Medicine": 2, "Chemistry": 1}
+    # dataset shares: Medicine 2/3, Chemistry 1/3 -> RAI_ds 1/(2/3) and (1/2)/(1/3)
+    assert t["rai_ds"].to_dict() == pytest.approx({"Medicine": 1.5, "Chemistry": 1.5})
+    # world output of 2020-2021 (2019 left out): 1,000; Medicine 200, Chemistry 300
+    assert t["rai"].to_dict() == pytest.approx({"Medicine": 1.0 / 0.2, "Chemistry": 0.5 / 0.3})

@@ -55,6 +55,8 @@ def _progress(quiet: bool) -> bool:
               help="World baseline CSV (year,document_type,field,expected_citations[,top10_threshold]).")
 @click.option("--counting", type=click.Choice(["full", "unit_fractional", "pair_normalised", "author_based"]),
               default="unit_fractional", show_default=True, help="Edge weight of the networks.")
+@click.option("--world-output", type=click.Path(dir_okay=False, exists=True),
+              help="World output CSV (year,field,world_output) for the Relative Activity Index per field.")
 @click.option("--no-topics", is_flag=True, help="Skip the topic clustering (run by default when the input has references).")
 @click.option("--no-views", is_flag=True, help="Skip report.html, figures and the interactive network views.")
 @click.option("--max-nodes", type=int, default=2000, show_default=True,
@@ -62,8 +64,8 @@ def _progress(quiet: bool) -> bool:
 @click.option("--min-edge-weight", type=float, default=None,
               help="Hide links lighter than this in the views (default: keep the 20,000 strongest).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary on the terminal.")
-def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, counting, no_topics, no_views,
-          max_nodes, min_edge_weight, quiet):
+def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, counting, world_output, no_topics,
+          no_views, max_nodes, min_edge_weight, quiet):
     """Read export files into one clean, deduplicated corpus and write it to OUT.
 
     Several files and several sources can be mixed; duplicates are merged by
@@ -83,7 +85,7 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
         click.echo(format_summary(s, out))
     _analyse(corpus, out, focus, baseline, counting, quiet, summary=s, views=not no_views,
              topics=None if no_topics else _topic_options(corpus, {}), max_nodes=max_nodes,
-             min_edge_weight=min_edge_weight)
+             min_edge_weight=min_edge_weight, world_output=world_output)
 
 
 def _focus(values) -> list[str]:
@@ -100,7 +102,7 @@ def _topic_options(corpus, kw):
 
 
 def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=True, topics=None,
-             max_nodes=2000, min_edge_weight=None):
+             max_nodes=2000, min_edge_weight=None, world_output=None):
     from .clean.countries import country_code
     from .indicators import load_baseline
     from .report import analyse, write_report
@@ -111,8 +113,10 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
     if len(focus) > 2:
         raise click.BadParameter("give one country or a pair", param_hint="--focus")
     base = load_baseline(baseline) if baseline else None
+    from .indicators import load_world_output
+    world = load_world_output(world_output) if world_output else None
     graphs = {}
-    rep, tables = analyse(corpus, focus, base, counting, topics=topics, graphs=graphs)
+    rep, tables = analyse(corpus, focus, base, counting, topics=topics, graphs=graphs, world_output=world)
     write_report(out, rep, tables, summary=summary, html=views)
     from .views.build import networks_and_views
     networks_and_views(out, corpus, graphs, views=views, max_nodes=max_nodes, min_edge_weight=min_edge_weight,
@@ -133,9 +137,11 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
 @click.option("--baseline", type=click.Path(dir_okay=False, exists=True), help="World baseline CSV.")
 @click.option("--counting", type=click.Choice(["full", "unit_fractional", "pair_normalised", "author_based"]),
               default="unit_fractional", show_default=True, help="Edge weight of the networks.")
+@click.option("--world-output", type=click.Path(dir_okay=False, exists=True),
+              help="World output CSV (year,field,world_output) for the Relative Activity Index.")
 @click.option("--no-views", is_flag=True, help="Skip report.html and figures.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing.")
-def report(corpus_dir, out, focus, baseline, counting, no_views, quiet):
+def report(corpus_dir, out, focus, baseline, counting, world_output, no_views, quiet):
     """Redo the analysis from a saved corpus without re-reading the exports.
 
     Example: collabnet report outputs/jpnl --focus JP --focus NL
@@ -151,7 +157,8 @@ def report(corpus_dir, out, focus, baseline, counting, no_views, quiet):
             with open(cand, encoding="utf-8") as fh:
                 summary = json.load(fh)
             break
-    _analyse(corpus, out, focus, baseline, counting, quiet, summary=summary, views=not no_views)
+    _analyse(corpus, out, focus, baseline, counting, quiet, summary=summary, views=not no_views,
+             world_output=world_output)
 
 
 @main.command()

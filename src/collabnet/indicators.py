@@ -189,6 +189,56 @@ def rai(entity_field: float, entity_total: float, world_field: float, world_tota
     return (entity_field / entity_total) / (world_field / world_total)
 
 
+def load_world_output(path) -> pd.DataFrame:
+    """World output table for RAI (methods.md 5.3): columns year, field, world_output."""
+    from .errors import InputError
+    try:
+        df = pd.read_csv(path, dtype={"field": str})
+    except Exception as exc:
+        raise InputError(str(path), f"cannot be read as CSV ({exc})") from None
+    missing = {"year", "field", "world_output"} - set(df.columns)
+    if missing:
+        raise InputError(str(path), f"is missing the column(s) {', '.join(sorted(missing))}",
+                         hint="a world output table has the columns year,field,world_output")
+    return df
+
+
+def field_activity(corpus, works=None, world: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Works per field and the Relative Activity Index (methods.md 5.3), full counting in each field.
+
+    ``rai_ds`` compares with the whole dataset; ``rai`` (only with ``world``: year, field, world_output)
+    compares with the world output of the years the analysed works fall in.
+
+    >>> rai(1000, 20000, 100000, 4000000)
+    2.0
+    """
+    ids = _ids(corpus, works)
+    w = corpus.works
+    fields = w[["work_id", "year", "fields"]].copy() if "fields" in w else pd.DataFrame(columns=["work_id", "year", "fields"])
+    fields = fields.assign(field=fields["fields"].fillna("").str.split("; ")).explode("field")
+    fields = fields[fields["field"].fillna("") != ""]
+    sub = fields[fields["work_id"].isin(set(ids))]
+    n, n_all = len(set(ids)), len(w)
+    df = pd.DataFrame({"works": sub.groupby("field")["work_id"].nunique(),
+                       "dataset_works": fields.groupby("field")["work_id"].nunique()}).fillna(0)
+    df = df[df["works"] > 0]
+    df["share"] = df["works"] / n if n else np.nan
+    df["dataset_share"] = df["dataset_works"] / n_all if n_all else np.nan
+    df["rai_ds"] = df["share"] / df["dataset_share"]
+    if world is not None and len(df):
+        years = set(w.loc[w["work_id"].isin(set(ids)), "year"].dropna().astype(int))
+        wy = world[world["year"].isin(years)]
+        wf = wy.groupby("field")["world_output"].sum()
+        total = wy["world_output"].sum()
+        df["world_output"] = wf.reindex(df.index)
+        df["world_share"] = df["world_output"] / total if total else np.nan
+        df["rai"] = [rai(a, n, b, total) if pd.notna(b) else None for a, b in zip(df["works"], df["world_output"])]
+    df = df.reset_index().rename(columns={"index": "field"}).sort_values(["works", "field"], ascending=[False, True])
+    df["works"] = df["works"].astype(int)
+    df["dataset_works"] = df["dataset_works"].astype(int)
+    return df.reset_index(drop=True)
+
+
 # ------------------------------------------------------------------ impact
 def load_baseline(path) -> pd.DataFrame:
     """A world baseline CSV: year, document_type, field, expected_citations[, top10_threshold, window] (methods.md 4.3)."""

@@ -19,11 +19,12 @@ def _r(v, nd=ROUND):
 
 
 def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", topics=None,
-            graphs: dict | None = None) -> tuple[dict, dict]:
+            graphs: dict | None = None, world_output=None) -> tuple[dict, dict]:
     """(report dict, tables) for a focus of zero, one or two countries.
 
     ``topics``: a ``TopicOptions`` to cluster the works by citation links (over the whole corpus), or None.
     ``graphs``: a dict that receives the ``country`` and ``institution`` graphs and the ``topics`` result.
+    ``world_output``: a year, field, world_output table for the Relative Activity Index.
     """
     focus = [f.upper() for f in focus]
     if len(focus) > 2:
@@ -80,6 +81,10 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
     tables["collaboration_types"] = types.rename("share").rename_axis("type").reset_index()
     tables["scp_mcp"] = ind.scp_mcp(corpus, works).reset_index()
     rep.update({k: _r(v) for k, v in imp.items()})
+    fa = ind.field_activity(corpus, works, world_output)
+    tables["field_activity"] = fa
+    if world_output is not None:
+        rep["rai"] = {r.field: _r(r.rai) for r in fa.itertuples() if r.rai is not None and pd.notna(r.rai)}
     rep["impact_name"] = {"openalex": "FWCI (OpenAlex)", "baseline": "FWCI (your baseline)"}.get(
         imp.get("fwci_source"), "MNCS_ds (dataset-relative, not FWCI)")
     tables["impact_by_year"] = _impact_by_year(corpus, works, per_work)
