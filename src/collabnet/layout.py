@@ -1,12 +1,26 @@
 """Deterministic graph layout and community colours for views, figures and VOSviewer exports."""
 from __future__ import annotations
 
+import contextlib
 import random
 
 import networkx as nx
 import numpy as np
 
 SEED = 42
+
+
+@contextlib.contextmanager
+def seeded_igraph(seed: int = SEED):
+    """igraph draws from Python's random module (ARPACK start vectors, layouts): seed it, then restore."""
+    import igraph as ig
+    state = random.getstate()
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        yield
+    finally:
+        ig.set_random_number_generator(random)
+        random.setstate(state)
 
 
 def layout(G: nx.Graph, seed: int = SEED, niter: int = 500) -> dict:
@@ -31,14 +45,9 @@ def layout(G: nx.Graph, seed: int = SEED, niter: int = 500) -> dict:
         w = [x / m for x in w]
     rng = np.random.default_rng(seed)
     start = (rng.random((n, 2)) * 2 - 1) * np.sqrt(n)
-    state = random.getstate()
-    ig.set_random_number_generator(random.Random(seed))
-    try:
+    with seeded_igraph(seed):
         lay = g.layout_fruchterman_reingold(weights=w or None, niter=niter, seed=start.tolist(),
                                             grid="nogrid" if n <= 2000 else "grid")
-    finally:
-        ig.set_random_number_generator(random)
-        random.setstate(state)
     xy = np.array(lay.coords, dtype=float)
     xy -= xy.mean(axis=0)
     span = np.abs(xy).max() or 1.0

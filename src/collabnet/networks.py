@@ -263,6 +263,29 @@ def _centrality_networkx(G, nodes, idx, comps) -> dict:
     }
 
 
+def _pagerank_sparse(n: int, ed: list, alpha: float = 0.85, tol: float = 1e-15, max_iter: int = 10000) -> np.ndarray:
+    """PageRank by power iteration on a sparse matrix (igraph's PRPACK differs in the last bits from run to
+    run); dangling (isolated) nodes spread their rank uniformly, as in networkx."""
+    if n == 0:
+        return np.zeros(0)
+    rows = np.array([i for i, _, _ in ed] + [j for _, j, _ in ed], dtype=np.int64)
+    cols = np.array([j for _, j, _ in ed] + [i for i, _, _ in ed], dtype=np.int64)
+    vals = np.array([w for _, _, w in ed] * 2, dtype=float)
+    W = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    out = np.asarray(W.sum(axis=1)).ravel()
+    dangling = out == 0
+    inv = np.where(dangling, 0.0, 1.0 / np.where(dangling, 1.0, out))
+    P = sp.diags(inv) @ W
+    PT = P.T.tocsr()
+    x = np.full(n, 1.0 / n)
+    for _ in range(max_iter):
+        new = alpha * (PT @ x) + (alpha * x[dangling].sum() + 1 - alpha) / n
+        if np.abs(new - x).sum() < tol:
+            return new
+        x = new
+    return x
+
+
 def _centrality_igraph(G, nodes, idx, comps) -> dict:
     import igraph as ig
     n = len(nodes)
@@ -277,9 +300,11 @@ def _centrality_igraph(G, nodes, idx, comps) -> dict:
     if comps and len(comps[0]) > 1:
         members = sorted(idx[u] for u in comps[0])
         sub = g.subgraph(members)
-        ev = np.abs(np.array(sub.eigenvector_centrality(weights="weight"), dtype=float))
+        from .layout import seeded_igraph
+        with seeded_igraph():  # ARPACK's start vector: the same digits run after run
+            ev = np.abs(np.array(sub.eigenvector_centrality(weights="weight"), dtype=float))
         eig[members] = ev / np.linalg.norm(ev)
-    pr = np.array(g.pagerank(weights="weight", damping=0.85, directed=False), dtype=float) if n else np.zeros(0)
+    pr = _pagerank_sparse(n, ed)
     cl = np.array(g.transitivity_local_undirected(mode="zero"), dtype=float) if n else np.zeros(0)
     # Onnela weighted clustering: diag(W^(1/3))^3 / (k(k-1)), W scaled by its maximum
     clw = np.zeros(n)

@@ -107,8 +107,8 @@ def _row(wid, pos, au, aff, th: Thesaurus, how: Counter):
     country, country_src = None, None
     if key:
         inst, itype = aff.get("inst_name"), aff.get("inst_type")
-        sector = sector_of_type(itype) or "other"
-        sector_src = "openalex" if sector_of_type(itype) else "unresolved"
+        sector = sector_of_type(itype)
+        sector, sector_src = (sector, "openalex") if sector else ("other", "unresolved")
         country = country_code(aff.get("country")) if aff.get("country") else None
         country_src = "openalex" if country else None
     elif raw:
@@ -125,7 +125,7 @@ def _row(wid, pos, au, aff, th: Thesaurus, how: Counter):
     else:
         country = country_code(aff.get("country")) if aff.get("country") else None
         country_src = "openalex" if country else None
-    if inst or raw:
+    if th.active and (inst or raw):
         e = th.lookup(inst, raw)
         if e is not None:
             th.hits += 1

@@ -34,6 +34,11 @@ class Thesaurus:
     def __len__(self) -> int:
         return len(self.entries)
 
+    @property
+    def active(self) -> bool:
+        """False for an empty thesaurus: lookups can be skipped."""
+        return bool(self.entries)
+
     def lookup(self, *names: str | None) -> Entry | None:
         for n in names:
             if n:

@@ -142,8 +142,11 @@ def title_key(title: str | None) -> str | None:
     """Title NFKD, accents removed, casefolded, non-alphanumerics to one space (methods.md 8.3)."""
     if not title:
         return None
-    s = unicodedata.normalize("NFKD", title)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
+    if title.isascii():
+        s = title.lower()
+    else:
+        s = unicodedata.normalize("NFKD", title)
+        s = "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
     s = _TITLE_NON.sub(" ", s).strip()
     return s or None
 

@@ -12,8 +12,7 @@ PREFIX = "https://openalex.org/"
 def _id(value) -> str | None:
     if not value:
         return None
-    s = str(value)
-    return s[len(PREFIX):] if s.startswith(PREFIX) else s
+    return value.removeprefix(PREFIX) if isinstance(value, str) else str(value)
 
 
 def _ror(value) -> str | None:
@@ -67,9 +66,36 @@ def iter_works(path: str, text: str, report: FileReport):
         yield recno, lineno, w
 
 
-def parse(path: str, text: str, report: FileReport):
+def is_jsonl_head(head: bytes) -> bool:
+    """True when the head of a file is JSON Lines (a JSON object on each of the first two lines)."""
+    lines = [ln.strip() for ln in head.lstrip(b"\xef\xbb\xbf").split(b"\n")[:3] if ln.strip()]
+    return len(lines) >= 2 and lines[0][:1] == b"{" and lines[1][:1] == b"{"
+
+
+def iter_jsonl_stream(path: str, report: FileReport):
+    """(record number, line, work) streamed from a JSON Lines file (.gz or plain), one line at a time."""
+    from .textio import iter_lines
+    recno = 0
+    for lineno, line in iter_lines(path):
+        if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        if not line.strip():
+            continue
+        recno += 1
+        try:
+            w = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            report.records += 1
+            report.skip(f"malformed JSON line ({str(exc).split(':')[0]})", f"line {lineno}")
+            continue
+        yield recno, lineno, w
+
+
+def parse(path: str, text: str | None, report: FileReport):
+    """Records of an OpenAlex file; ``text`` None streams a JSON Lines file from disk."""
     report.format = "openalex"
-    for recno, lineno, w in iter_works(path, text, report):
+    works = iter_jsonl_stream(path, report) if text is None else iter_works(path, text, report)
+    for recno, lineno, w in works:
         where = f"line {lineno}" if lineno else f"record {recno}"
         report.records += 1
         if not isinstance(w, dict) or not (w.get("id") or w.get("doi") or w.get("title")):
@@ -144,8 +170,7 @@ def convert(w: dict, path: str, recno: int, lineno, report: FileReport, where: s
             cc = inst.get("country_code")
             a["affs"].append(new_aff(raw_of.get(iid) or (raws[0] if len(raws) == 1 else None), inst_id=iid,
                                      ror=_ror(inst.get("ror")), inst_name=inst.get("display_name"),
-                                     inst_type=inst.get("type"), country=cc,
-                                     lineage=[_id(x) for x in inst.get("lineage") or []]))
+                                     inst_type=inst.get("type"), country=cc))
             if cc:
                 covered.add(cc)
         if not a["affs"]:

@@ -64,3 +64,33 @@ def decode(path, data: bytes, encoding: str | None = None) -> str:
         raise InputError(path, f"is not UTF-8 (byte 0x{data[exc.start]:02x} cannot be decoded)",
                          where=f"line {line}",
                          hint="Re-export it as UTF-8, or name its encoding, e.g. --encoding latin-1") from None
+
+
+def head_bytes(path, n: int = 65536) -> bytes:
+    """The first n (decompressed) bytes of a file, for sniffing before a streaming read."""
+    path = os.fspath(path)
+    if not os.path.exists(path) or os.path.isdir(path):
+        return b""
+    with open(path, "rb") as f:
+        magic = f.read(2)
+    try:
+        opener = gzip.open if magic == GZIP_MAGIC else open
+        with opener(path, "rb") as f:
+            return f.read(n)
+    except (OSError, EOFError):
+        return b""
+
+
+def iter_lines(path):
+    """(line number, bytes) of a (gzipped) text file, streamed: memory does not grow with the file."""
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        magic = f.read(2)
+    opener = gzip.open if magic == GZIP_MAGIC else open
+    try:
+        with opener(path, "rb") as f:
+            for lineno, line in enumerate(f, 1):
+                yield lineno, line
+    except (OSError, EOFError) as exc:
+        raise InputError(path, f"the gzip stream is damaged or truncated ({exc})",
+                         hint="Download or copy the file again") from None
