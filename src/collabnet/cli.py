@@ -63,9 +63,11 @@ def _progress(quiet: bool) -> bool:
               help="Largest nodes (by works) shown in each interactive view; the page says what was left out.")
 @click.option("--min-edge-weight", type=float, default=None,
               help="Hide links lighter than this in the views (default: keep the 20,000 strongest).")
+@click.option("--timings", is_flag=True, help="Print seconds per stage (read, clean, indicators, networks, topics, "
+              "report, views) to stderr as one JSON line.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary on the terminal.")
 def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, counting, world_output, no_topics,
-          no_views, max_nodes, min_edge_weight, quiet):
+          no_views, max_nodes, min_edge_weight, timings, quiet):
     """Read export files into one clean, deduplicated corpus and write it to OUT.
 
     Several files and several sources can be mixed; duplicates are merged by
@@ -76,16 +78,23 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
     from .corpus import summary
     from .io_utils import write_json
     from .read import read
+    import time
+    stages = {}
     corpus = read(*inputs, thesaurus=thesaurus, keep_retracted=keep_retracted, encoding=encoding,
-                  progress=_progress(quiet))
+                  progress=_progress(quiet), timings=stages)
+    t0 = time.perf_counter()
     corpus.save(os.path.join(out, "corpus"))
     s = summary(corpus)
     write_json(os.path.join(out, "summary.json"), s)
+    stages["save"] = time.perf_counter() - t0
     if not quiet:
         click.echo(format_summary(s, out))
     _analyse(corpus, out, focus, baseline, counting, quiet, summary=s, views=not no_views,
              topics=None if no_topics else _topic_options(corpus, {}), max_nodes=max_nodes,
-             min_edge_weight=min_edge_weight, world_output=world_output)
+             min_edge_weight=min_edge_weight, world_output=world_output, timings=stages)
+    if timings:
+        import json
+        click.echo(json.dumps({k: round(v, 3) for k, v in stages.items()}), err=True)
 
 
 def _focus(values) -> list[str]:
@@ -102,7 +111,7 @@ def _topic_options(corpus, kw):
 
 
 def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=True, topics=None,
-             max_nodes=2000, min_edge_weight=None, world_output=None):
+             max_nodes=2000, min_edge_weight=None, world_output=None, timings=None):
     from .clean.countries import country_code
     from .indicators import load_baseline
     from .report import analyse, write_report
@@ -115,12 +124,18 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
     base = load_baseline(baseline) if baseline else None
     from .indicators import load_world_output
     world = load_world_output(world_output) if world_output else None
+    import time
+    timings = {} if timings is None else timings
     graphs = {}
-    rep, tables = analyse(corpus, focus, base, counting, topics=topics, graphs=graphs, world_output=world)
+    rep, tables = analyse(corpus, focus, base, counting, topics=topics, graphs=graphs, world_output=world,
+                          timings=timings)
+    t0 = time.perf_counter()
     write_report(out, rep, tables, summary=summary, html=views)
+    t1 = time.perf_counter()
     from .views.build import networks_and_views
     networks_and_views(out, corpus, graphs, views=views, max_nodes=max_nodes, min_edge_weight=min_edge_weight,
                        report_exists=views)
+    timings.update(report=t1 - t0, views=time.perf_counter() - t1)
     if not quiet:
         keys = [k for k in ("works", "bilateral_only_share", "academic_corporate_share", "citations_per_work",
                             "fwci_mean", "mncs_ds", "top10_share", "top10_share_ds") if rep.get(k) is not None]

@@ -20,7 +20,6 @@ import html
 import io
 import json
 import os
-import re
 
 import networkx as nx
 import pandas as pd
@@ -79,15 +78,98 @@ def _orig(G, s):
     return s
 
 
-def graphml(G) -> str:
-    buf = io.BytesIO()
-    nx.write_graphml(flatten(G), buf, encoding="utf-8", prettyprint=True)
-    return buf.getvalue().decode("utf-8")
+_GRAPHML_TYPE = {bool: "boolean", int: "long", float: "double", str: "string"}
 
 
-def gexf(G) -> str:
-    text = "\n".join(nx.generate_gexf(flatten(G), encoding="utf-8", prettyprint=True))
-    return re.sub(r' lastmodifieddate="[^"]*"', "", text, count=1) + "\n"
+def graphml(G, flat=None) -> str:
+    """GraphML written directly (networkx's writer takes 1 s per 50k edges): one <key> per attribute with
+    its type, list/dict attributes already flattened to JSON strings (see ``flatten``)."""
+    from xml.sax.saxutils import escape, quoteattr
+    H = flat if flat is not None else flatten(G)
+
+    def keys(rows):
+        out = {}
+        for d in rows:
+            for k, v in d.items():
+                out.setdefault(k, _GRAPHML_TYPE.get(type(v), "string"))
+        return dict(sorted(out.items()))
+    nk = keys(d for _, d in H.nodes(data=True))
+    ek = keys(d for _, _, d in H.edges(data=True))
+    gk = keys([H.graph])
+    ids = {}
+    lines = ['<?xml version="1.0" encoding="utf-8"?>',
+             '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+             'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+             'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">']
+    for scope, kk in (("graph", gk), ("node", nk), ("edge", ek)):
+        for k, t in kk.items():
+            ids[(scope, k)] = f"d{len(ids)}"
+            lines.append(f'  <key id="{ids[(scope, k)]}" for="{scope}" attr.name={quoteattr(k)} attr.type="{t}" />')
+    lines.append('  <graph edgedefault="undirected">')
+    for k, v in H.graph.items():
+        lines.append(f'    <data key="{ids[("graph", k)]}">{escape(_gexf_val(v))}</data>')
+    for n, d in H.nodes(data=True):
+        data = "".join(f'<data key="{ids[("node", k)]}">{escape(_gexf_val(v))}</data>' for k, v in d.items())
+        lines.append(f'    <node id={quoteattr(str(n))}>{data}</node>')
+    for u, v, d in H.edges(data=True):
+        data = "".join(f'<data key="{ids[("edge", k)]}">{escape(_gexf_val(x))}</data>' for k, x in d.items())
+        lines.append(f'    <edge source={quoteattr(str(u))} target={quoteattr(str(v))}>{data}</edge>')
+    lines += ['  </graph>', '</graphml>']
+    return "\n".join(lines) + "\n"
+
+
+_GEXF_TYPE = {bool: "boolean", int: "long", float: "double", str: "string"}
+
+
+def _gexf_val(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def gexf(G, flat=None) -> str:
+    """GEXF 1.2draft (static, undirected), written directly: networkx's writer builds an ElementTree of the
+    whole graph (5 s for a 54k-edge graph) and stamps today's date, which breaks byte-identical runs."""
+    from xml.sax.saxutils import quoteattr
+    H = flat if flat is not None else flatten(G)
+    node_keys = sorted({k for _, d in H.nodes(data=True) for k in d if k not in ("label",)})
+    edge_keys = sorted({k for _, _, d in H.edges(data=True) for k in d if k != "weight"})
+
+    def kind(keys, rows):
+        out = {}
+        for k in keys:
+            t = next((type(d[k]) for d in rows if k in d), str)
+            out[k] = _GEXF_TYPE.get(t, "string")
+        return out
+    nk = kind(node_keys, [d for _, d in H.nodes(data=True)])
+    ek = kind(edge_keys, [d for _, _, d in H.edges(data=True)])
+    nid = {k: i for i, k in enumerate(node_keys)}
+    eid = {k: i for i, k in enumerate(edge_keys)}
+    lines = ['<?xml version="1.0" encoding="utf-8"?>',
+             '<gexf xmlns="http://www.gexf.net/1.2draft" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+             'xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">',
+             '  <meta>', '    <creator>collabnet</creator>', '  </meta>',
+             '  <graph defaultedgetype="undirected" mode="static" name="">',
+             '    <attributes class="node" mode="static">']
+    lines += [f'      <attribute id="{nid[k]}" title={quoteattr(k)} type="{nk[k]}" />' for k in node_keys]
+    lines += ['    </attributes>', '    <attributes class="edge" mode="static">']
+    lines += [f'      <attribute id="{eid[k]}" title={quoteattr(k)} type="{ek[k]}" />' for k in edge_keys]
+    lines += ['    </attributes>', '    <nodes>']
+    for n, d in H.nodes(data=True):
+        label = d.get("label", d.get("name", n))
+        vals = "".join(f'<attvalue for="{nid[k]}" value={quoteattr(_gexf_val(d[k]))} />' for k in node_keys if k in d)
+        lines.append(f'      <node id={quoteattr(str(n))} label={quoteattr(str(label))}><attvalues>{vals}</attvalues></node>')
+    lines += ['    </nodes>', '    <edges>']
+    for i, (u, v, d) in enumerate(H.edges(data=True)):
+        w = f' weight="{_gexf_val(float(d["weight"]))}"' if "weight" in d else ""
+        vals = "".join(f'<attvalue for="{eid[k]}" value={quoteattr(_gexf_val(d[k]))} />' for k in edge_keys if k in d)
+        lines.append(f'      <edge id="{i}" source={quoteattr(str(u))} target={quoteattr(str(v))}{w}>'
+                     f'<attvalues>{vals}</attvalues></edge>')
+    lines += ['    </edges>', '  </graph>', '</gexf>']
+    return "\n".join(lines) + "\n"
 
 
 def _pajek_label(s: str) -> str:
@@ -149,7 +231,8 @@ def vosviewer_json(G, unit: str = "item", units: str = "items") -> str:
             "config": {"terminology": {"item": unit, "items": units, "link": "co-authorship link",
                                        "links": "co-authorship links", "link_strength": "link strength",
                                        "total_link_strength": "total link strength"}}}
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    import orjson
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
 
 
 def vosviewer_map_network(G) -> tuple[str, str]:
@@ -196,8 +279,9 @@ def write_graph(G: nx.Graph, folder: str, name: str, unit: str = "item", units: 
     """Write every export of G into folder; return the paths written."""
     G = nx.relabel_nodes(G, {n: str(n) for n in G.nodes}) if any(not isinstance(n, str) for n in G.nodes) else G
     out = {}
-    out[f"{name}.graphml"] = graphml(G)
-    out[f"{name}.gexf"] = gexf(G)
+    flat = flatten(G)
+    out[f"{name}.graphml"] = graphml(G, flat)
+    out[f"{name}.gexf"] = gexf(G, flat)
     out[f"{name}.net"] = pajek(G)
     out[f"{name}_vosviewer_map.txt"], out[f"{name}_vosviewer_network.txt"] = vosviewer_map_network(G)
     out[f"{name}_vosviewer.json"] = vosviewer_json(G, unit, units)

@@ -19,13 +19,16 @@ def _r(v, nd=ROUND):
 
 
 def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", topics=None,
-            graphs: dict | None = None, world_output=None) -> tuple[dict, dict]:
+            graphs: dict | None = None, world_output=None, timings: dict | None = None) -> tuple[dict, dict]:
     """(report dict, tables) for a focus of zero, one or two countries.
 
     ``topics``: a ``TopicOptions`` to cluster the works by citation links (over the whole corpus), or None.
     ``graphs``: a dict that receives the ``country`` and ``institution`` graphs and the ``topics`` result.
     ``world_output``: a year, field, world_output table for the Relative Activity Index.
+    ``timings``: a dict that receives seconds per stage (indicators, networks, topics).
     """
+    import time
+    t0 = time.perf_counter()
     focus = [f.upper() for f in focus]
     if len(focus) > 2:
         raise ValueError("--focus takes one country or a pair")
@@ -90,6 +93,7 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
     tables["impact_by_year"] = _impact_by_year(corpus, works, per_work)
     if years:
         rep["growth"] = {k: _r(v) for k, v in ind.growth(by_year, int(min(years)), int(max(years))).items()}
+    t1 = time.perf_counter()
     G = country_graph(corpus, counting=counting)
     rep["country_graph"] = {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
     tables["country_links"] = pd.DataFrame([(u, v, d["works"], d["weight"]) for u, v, d in G.edges(data=True)],
@@ -99,6 +103,7 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
     GI = institution_graph(corpus, counting=counting)
     rep["institution_graph"] = {"nodes": GI.number_of_nodes(), "edges": GI.number_of_edges()}
     tables["networks/institution_centrality"] = centrality(GI)
+    t2 = time.perf_counter()
     if topics is not None:
         from .topics import run_topics
         all_impact = per_work if n == len(corpus.works) else ind.impact(corpus, None, baseline)["per_work"]
@@ -111,6 +116,8 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
             graphs["topics"] = t
     if graphs is not None:
         graphs.update(country=G, institution=GI)
+    if timings is not None:
+        timings.update(indicators=t1 - t0, networks=t2 - t1, topics=time.perf_counter() - t2)
     return rep, tables
 
 

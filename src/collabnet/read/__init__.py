@@ -65,7 +65,7 @@ def _finish(path, records, report, fmt):
 
 
 def read(*paths, thesaurus: str | Thesaurus | None = None, keep_retracted: bool = False,
-         encoding: str | None = None, progress: bool | None = None) -> Corpus:
+         encoding: str | None = None, progress: bool | None = None, timings: dict | None = None) -> Corpus:
     """Read one or more export files (Scopus, WoS, OpenAlex, PubMed; mixed) into one deduplicated Corpus.
 
     >>> import collabnet  # doctest: +SKIP
@@ -81,7 +81,7 @@ def read(*paths, thesaurus: str | Thesaurus | None = None, keep_retracted: bool 
         raise InputError(None, "no input files given", hint="Name one or more export files")
     th = Thesaurus.load(thesaurus) if isinstance(thesaurus, (str, os.PathLike)) else thesaurus
     with _gc_paused():
-        return _read(flat, th, keep_retracted, encoding, progress)
+        return _read(flat, th, keep_retracted, encoding, progress, timings if timings is not None else {})
 
 
 @contextlib.contextmanager
@@ -99,7 +99,9 @@ def _gc_paused():
             gc.collect()
 
 
-def _read(flat, th, keep_retracted, encoding, progress) -> Corpus:
+def _read(flat, th, keep_retracted, encoding, progress, timings) -> Corpus:
+    import time
+    t0 = time.perf_counter()
     show = sys.stderr.isatty() if progress is None else progress
     records, reports = [], []
     bar = None
@@ -115,7 +117,10 @@ def _read(flat, th, keep_retracted, encoding, progress) -> Corpus:
             bar.update(1)
     if bar is not None:
         bar.close()
-    return build_corpus(records, reports, th, keep_retracted=keep_retracted)
+    t1 = time.perf_counter()
+    corpus = build_corpus(records, reports, th, keep_retracted=keep_retracted)
+    timings.update(read=t1 - t0, clean=time.perf_counter() - t1)
+    return corpus
 
 
 def build_corpus(records: list[dict], reports: list[FileReport], thesaurus: Thesaurus | None = None,
