@@ -63,11 +63,15 @@ def _progress(quiet: bool) -> bool:
               help="Largest nodes (by works) shown in each interactive view; the page says what was left out.")
 @click.option("--min-edge-weight", type=float, default=None,
               help="Hide links lighter than this in the views (default: keep the 20,000 strongest).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where the read stage runs: in this process, or on Dask workers (pip install 'collabnet[dask]').")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --engine dask: the address of a running Dask scheduler (default: a local cluster).")
 @click.option("--timings", is_flag=True, help="Print seconds per stage (read, clean, indicators, networks, topics, "
               "report, views) to stderr as one JSON line.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary on the terminal.")
 def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, counting, world_output, no_topics,
-          no_views, max_nodes, min_edge_weight, timings, quiet):
+          no_views, max_nodes, min_edge_weight, engine, scheduler, timings, quiet):
     """Read export files into one clean, deduplicated corpus and write it to OUT.
 
     Several files and several sources can be mixed; duplicates are merged by
@@ -80,8 +84,15 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
     from .read import read
     import time
     stages = {}
-    corpus = read(*inputs, thesaurus=thesaurus, keep_retracted=keep_retracted, encoding=encoding,
-                  progress=_progress(quiet), timings=stages)
+    if engine == "dask":
+        from .engine import read_dask
+        corpus = read_dask(*inputs, scheduler=scheduler, thesaurus=thesaurus, keep_retracted=keep_retracted,
+                           encoding=encoding, timings=stages)
+    else:
+        if scheduler:
+            raise click.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
+        corpus = read(*inputs, thesaurus=thesaurus, keep_retracted=keep_retracted, encoding=encoding,
+                      progress=_progress(quiet), timings=stages)
     t0 = time.perf_counter()
     corpus.save(os.path.join(out, "corpus"))
     s = summary(corpus)

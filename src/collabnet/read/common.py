@@ -38,6 +38,17 @@ class FileReport:
         if len(self.warning_examples[reason]) < 3:
             self.warning_examples[reason].append(f"{self.path}:{where}")
 
+    def absorb(self, other: "FileReport") -> None:
+        """Add the counts of a report on a later chunk of the same file (examples: the first three overall)."""
+        self.format = self.format or other.format
+        self.records += other.records
+        for mine, theirs, ex_mine, ex_theirs in ((self.skipped, other.skipped, self.skipped_examples, other.skipped_examples),
+                                                 (self.warnings, other.warnings, self.warning_examples, other.warning_examples)):
+            mine.update(theirs)
+            for k, v in ex_theirs.items():
+                ex_mine.setdefault(k, [])
+                ex_mine[k].extend(v[: max(0, 3 - len(ex_mine[k]))])
+
     @property
     def n_skipped(self) -> int:
         return sum(self.skipped.values())

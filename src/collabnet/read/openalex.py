@@ -91,6 +91,27 @@ def iter_jsonl_stream(path: str, report: FileReport):
         yield recno, lineno, w
 
 
+def parse_lines(path: str, lines, recno0: int, report: FileReport) -> list[dict]:
+    """Records of a block of JSON Lines [(line number, bytes)], numbered from recno0 + 1 (the Dask engine's unit)."""
+    report.format = "openalex"
+    out = []
+    recno = recno0
+    for lineno, line in lines:
+        recno += 1
+        report.records += 1
+        where = f"line {lineno}"
+        try:
+            w = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            report.skip(f"malformed JSON line ({str(exc).split(':')[0]})", where)
+            continue
+        if not isinstance(w, dict) or not (w.get("id") or w.get("doi") or w.get("title")):
+            report.skip("not an OpenAlex work (no id, doi or title)", where)
+            continue
+        out.append(convert(w, path, recno, lineno, report, where))
+    return out
+
+
 def parse(path: str, text: str | None, report: FileReport):
     """Records of an OpenAlex file; ``text`` None streams a JSON Lines file from disk."""
     report.format = "openalex"

@@ -1,0 +1,240 @@
+"""collabnet's benchmark: build time per stage and format, the read floor, and the peers.
+
+    python bench/run.py --quick          # scale 1 only (about 5k works), no peers at 100k
+    python bench/run.py                  # scales 1 and 20 (~105k works), peers at ~100k records
+    python bench/run.py --scale200       # also scale 200 (~1M works, OpenAlex only; about 1.3 GB gzip)
+    python bench/run.py --pybibx         # also pyBibX at ~100k records (about 10 minutes)
+
+Everything runs in child processes; peak memory is each child's max RSS (os.wait4).  Peers run in
+their own virtual environments under bench/work/ (created here: metaknowledge, pyBibX), never in the
+project's.  Results: bench/RESULTS.md, section "build".
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import HERE, SHARED, WORK, machine, write_section  # noqa: E402
+
+FORMATS = {"openalex": "works.jsonl.gz", "scopus": "scopus.csv", "scopus2021": "scopus_2021layout.csv",
+           "wos": "savedrecs.txt"}
+STAGES = ["read", "clean", "save", "indicators", "networks", "topics", "report", "views"]
+
+
+def run(cmd, env=None) -> tuple[float, float, str, str]:
+    """(wall s, peak MB, stdout, stderr) of a child process."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    out, err = p.communicate()
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise SystemExit(f"failed ({p.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
+    return wall, _peak(p), out, err
+
+
+_PEAKS = {}
+
+
+def _peak(p) -> float:
+    return _PEAKS.pop(p.pid, float("nan"))
+
+
+class Child(subprocess.Popen):
+    """Popen that records the child's peak RSS when it is reaped."""
+
+    def _try_wait(self, wait_flags):
+        try:
+            pid, sts, ru = os.wait4(self.pid, wait_flags)
+        except ChildProcessError:
+            return self.pid, 0
+        if pid == self.pid:
+            _PEAKS[pid] = ru.ru_maxrss / 1024
+        return pid, sts
+
+
+subprocess.Popen = Child  # every child of this script reports its peak memory
+
+
+def world(scale: int, formats: str) -> str:
+    d = os.path.join(WORK, f"jpnl_s{scale}")
+    need = [f for f in formats.split(",") if not os.path.exists(os.path.join(d, FORMATS[f]))]
+    if need:
+        print(f"generating the scale-{scale} world ({formats}) ...", flush=True)
+        subprocess.run([sys.executable, os.path.join(SHARED, "tools", "seedworld.py"), "--world", "jpnl", "--scale",
+                        str(scale), "--out", d, "--formats", formats], check=True, stdout=subprocess.DEVNULL)
+    return d
+
+
+def build(path: str, extra: list, out: str) -> dict:
+    wall, peak, _, err = run([sys.executable, "-m", "collabnet.cli", "build", path, "--out", out, "-q",
+                              "--timings"] + extra)
+    stages = json.loads(err.strip().splitlines()[-1])
+    return {"wall": wall, "peak": peak, **stages}
+
+
+def floor_jsonl(path: str) -> dict:
+    code = ("import gzip, orjson, sys\n"
+            "n = 0\n"
+            "with gzip.open(sys.argv[1], 'rb') as f:\n"
+            "    for line in f:\n"
+            "        if line.strip(): orjson.loads(line); n += 1\n"
+            "print(n)")
+    wall, peak, out, _ = run([sys.executable, "-c", code, path])
+    return {"wall": wall, "peak": peak, "records": int(out)}
+
+
+def floor_csv(path: str) -> dict:
+    code = "import pandas as pd, sys; print(len(pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)))"
+    wall, peak, out, _ = run([sys.executable, "-c", code, path])
+    return {"wall": wall, "peak": peak, "records": int(out)}
+
+
+def collabnet_graphs(path: str) -> dict:
+    """collabnet doing the peers' job: read the export into a corpus, build the country and institution graphs."""
+    code = ("import sys, time, json, collabnet\n"
+            "from collabnet.networks import country_graph, institution_graph\n"
+            "t = time.perf_counter(); c = collabnet.read(sys.argv[1], progress=False)\n"
+            "G = country_graph(c); I = institution_graph(c)\n"
+            "print(json.dumps({'records': len(c.works), 'nodes': G.number_of_nodes(), 'edges': G.number_of_edges(),"
+            " 'institutions': I.number_of_nodes(), 'seconds': time.perf_counter() - t}))")
+    wall, peak, out, _ = run([sys.executable, "-c", code, path])
+    return {"wall": wall, "peak": peak, **json.loads(out.strip().splitlines()[-1])}
+
+
+def venv(name: str, package: str) -> str | None:
+    py = os.path.join(WORK, f"{name}-venv", "bin", "python")
+    if not os.path.exists(py):
+        print(f"creating bench/work/{name}-venv with {package} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", os.path.join(WORK, f"{name}-venv")], check=True)
+        r = subprocess.run([py, "-m", "pip", "install", "-q", package], stdout=subprocess.DEVNULL)
+        if r.returncode != 0:
+            return None
+    return py
+
+
+def peer(py: str, script: str, *args) -> dict:
+    wall, peak, out, _ = run([py, os.path.join(HERE, "peers", script), *args])
+    return {"wall": wall, "peak": peak, **json.loads(out.strip().splitlines()[-1])}
+
+
+def median_runs(fn, n):
+    runs = [fn() for _ in range(n)]
+    keys = runs[0].keys()
+    return {k: statistics.median(r[k] for r in runs) if isinstance(runs[0][k], (int, float)) else runs[0][k]
+            for k in keys} | {"runs": n}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="scale 1 only, no 100k peers")
+    ap.add_argument("--scale200", action="store_true", help="also the ~1M-work world (OpenAlex only)")
+    ap.add_argument("--pybibx", action="store_true", help="also pyBibX at ~100k records (slow)")
+    ap.add_argument("--runs", type=int, default=3, help="runs per measurement at scale 1 (median)")
+    a = ap.parse_args()
+    os.makedirs(WORK, exist_ok=True)
+    out = os.path.join(WORK, "out")
+    rows, floors, peers = [], [], []
+    scales = [1] if a.quick else [1, 20]
+    for s in scales:
+        d = world(s, ",".join(FORMATS))
+        n = 1 if s > 1 else a.runs
+        floors.append((s, "openalex", median_runs(lambda: floor_jsonl(os.path.join(d, FORMATS["openalex"])), n)))
+        floors.append((s, "scopus", median_runs(lambda: floor_csv(os.path.join(d, FORMATS["scopus"])), n)))
+        for fmt, fn in FORMATS.items():
+            extra = ["--focus", "JP NL"] + (["--baseline", os.path.join(d, "baseline.csv")] if fmt != "openalex" else [])
+            for label, more in (("full build", []), ("without topics and views", ["--no-topics", "--no-views"])):
+                if s > 1 and fmt != "openalex" and label == "full build":
+                    continue  # at scale 20 the full build is timed from OpenAlex only
+                r = median_runs(lambda: build(os.path.join(d, fn), extra + more, out), n)
+                rows.append((s, fmt, label, r))
+                print(f"scale {s} {fmt} {label}: {r['wall']:.1f} s, {r['peak']:.0f} MB", flush=True)
+    if a.scale200:
+        d = world(200, "openalex")
+        floors.append((200, "openalex", floor_jsonl(os.path.join(d, FORMATS["openalex"]))))
+        r = build(os.path.join(d, FORMATS["openalex"]), ["--focus", "JP NL", "--no-topics", "--no-views"], out)
+        rows.append((200, "openalex", "without topics and views", r | {"runs": 1}))
+    if not a.quick:
+        # peers on ~100k records: the scale-20 Scopus CSV, and real files repeated with fresh ids and titles
+        d = world(20, "scopus")
+        real_sc = os.path.join(WORK, "real_scopus_100k.csv")
+        real_wos = os.path.join(WORK, "real_wos_100k.txt")
+        n100 = 100_000
+        if not os.path.exists(real_sc):
+            subprocess.run([sys.executable, os.path.join(HERE, "replicate.py"),
+                            os.path.join(SHARED, "data/real/scopus/superconductors_metaknowledge_2016.csv"), real_sc,
+                            str(n100)], check=True)
+        if not os.path.exists(real_wos):
+            subprocess.run([sys.executable, os.path.join(HERE, "replicate.py"),
+                            os.path.join(SHARED, "data/real/wos/capture_recapture_part01.txt"), real_wos, str(n100)],
+                           check=True)
+        mk = venv("mk", "metaknowledge")
+        d1 = world(1, "scopus")
+        inputs = [("seed world S=1 scopus.csv (5k, pyBibX measured here)", os.path.join(d1, FORMATS["scopus"]), "scopus"),
+                  ("seed world S=20 scopus.csv (2023 layout)", os.path.join(d, FORMATS["scopus"]), "scopus"),
+                  ("real Scopus (metaknowledge's file) x100k", real_sc, "scopus"),
+                  ("real WoS (capture-recapture) x100k", real_wos, "wos")]
+        for name, path, db in inputs:
+            res = {"collabnet": collabnet_graphs(path)}
+            if db == "scopus":
+                res["read_csv floor"] = floor_csv(path)
+                res["pandas+networkx script"] = peer(sys.executable, "pandas_country.py", path)
+            if mk:
+                try:
+                    res["metaknowledge"] = peer(mk, "metaknowledge_country.py", path)
+                except SystemExit as exc:
+                    res["metaknowledge"] = {"error": str(exc).splitlines()[-1][:160]}
+            if a.pybibx or name.startswith("seed world S=1"):
+                pb = venv("pybibx", "pybibx")
+                if pb:
+                    try:
+                        res["pyBibX"] = peer(pb, "pybibx_country.py", path, db)
+                    except SystemExit as exc:
+                        res["pyBibX"] = {"error": str(exc).splitlines()[-1][:160]}
+            peers.append((name, res))
+            print(name, {k: round(v.get("wall", 0), 1) for k, v in res.items()}, flush=True)
+    write_section("build", report(rows, floors, peers))
+    print(f"written {os.path.join(HERE, 'RESULTS.md')}")
+
+
+def report(rows, floors, peers) -> str:
+    fl = {(s, f): r for s, f, r in floors}
+    L = ["## Build time and memory (bench/run.py)", "",
+         f"Machine: {machine()}. Date: {time.strftime('%Y-%m-%d')}.",
+         "Planted worlds from `seedworld.py --world jpnl --scale S`; `collabnet build --focus 'JP NL' --timings` in a child",
+         "process (wall = whole process including Python start-up; stages from `--timings`; peak = max RSS). Median of",
+         "the runs shown. Read floor: decompress + orjson-parse every line of works.jsonl.gz; pandas `read_csv` of scopus.csv.",
+         "", "### Read floor", "", "| scale | file | records | wall s | peak MB |", "|---|---|---|---|---|"]
+    for (s, f), r in sorted(fl.items()):
+        L.append(f"| {s} | {f} | {r['records']:,} | {r['wall']:.1f} | {r['peak']:.0f} |")
+    L += ["", "### collabnet build", "",
+          "| scale | format | build | wall s | x floor | peak MB | " + " | ".join(STAGES) + " |",
+          "|---|---|---|---|---|---|" + "---|" * len(STAGES)]
+    for s, f, label, r in rows:
+        floor = fl.get((s, "openalex" if f == "openalex" else "scopus" if f.startswith("scopus") else None))
+        ratio = f"{r['wall'] / floor['wall']:.1f}" if floor else "-"
+        st = " | ".join(f"{r[k]:.1f}" if k in r else "-" for k in STAGES)
+        L.append(f"| {s} | {f} | {label} | {r['wall']:.1f} | {ratio} | {r['peak']:.0f} | {st} |")
+    if peers:
+        L += ["", "### Against the peers (~100k records): read the export, build the country (and institution) network", "",
+              "| input | tool | records | countries | links | wall s | peak MB | collabnet faster by |",
+              "|---|---|---|---|---|---|---|---|"]
+        for name, res in peers:
+            cn = res["collabnet"]["wall"]
+            for tool, r in res.items():
+                if "error" in r:
+                    L.append(f"| {name} | {tool} | fails: {r['error']} | | | | | |")
+                    continue
+                speed = "-" if tool == "collabnet" else f"{r['wall'] / cn:.1f}x"
+                L.append(f"| {name} | {tool} | {r.get('records', '-'):,} | {r.get('nodes', '-')} | {r.get('edges', '-')} | "
+                         f"{r['wall']:.1f} | {r['peak']:.0f} | {speed} |")
+    return "\n".join(L)
+
+
+if __name__ == "__main__":
+    main()
