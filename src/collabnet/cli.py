@@ -140,13 +140,17 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
     graphs = {}
     rep, tables = analyse(corpus, focus, base, counting, topics=topics, graphs=graphs, world_output=world,
                           timings=timings)
+    from .views.build import Background, prepare_graphs, write_exports, write_views_and_figures
     t0 = time.perf_counter()
-    write_report(out, rep, tables, summary=summary, html=views)
+    made = prepare_graphs(corpus, graphs)
+    exports = Background(write_exports, out, made)  # the graph files, on the second core
     t1 = time.perf_counter()
-    from .views.build import networks_and_views
-    networks_and_views(out, corpus, graphs, views=views, max_nodes=max_nodes, min_edge_weight=min_edge_weight,
-                       report_exists=views)
-    timings.update(report=t1 - t0, views=time.perf_counter() - t1)
+    write_report(out, rep, tables, summary=summary, html=views)
+    t2 = time.perf_counter()
+    if views:
+        write_views_and_figures(out, made, max_nodes=max_nodes, min_edge_weight=min_edge_weight)
+    exports.join()
+    timings.update(report=t2 - t1, views=(t1 - t0) + (time.perf_counter() - t2))
     if not quiet:
         keys = [k for k in ("works", "bilateral_only_share", "academic_corporate_share", "citations_per_work",
                             "fwci_mean", "mncs_ds", "top10_share", "top10_share_ds") if rep.get(k) is not None]

@@ -33,11 +33,10 @@ def topic_graph(corpus, topics) -> nx.Graph:
     return G
 
 
-def networks_and_views(out: str, corpus, graphs: dict, *, views: bool = True, max_nodes: int = MAX_NODES,
-                       min_edge_weight: float | None = None, report_exists: bool = True) -> dict:
-    """Lay out, colour and export every graph; write views/ and network figures when ``views``."""
+def prepare_graphs(corpus, graphs: dict) -> dict:
+    """Lay out and colour every graph (x, y, cluster on the nodes); name -> (title, graph, group, group names,
+    tooltip fields, note, export name, unit, units)."""
     made = {}
-    net_dir = os.path.join(out, "networks")
     G = graphs.get("country")
     if G is not None:
         reg = regions(G.nodes)
@@ -46,36 +45,45 @@ def networks_and_views(out: str, corpus, graphs: dict, *, views: bool = True, ma
         pos = layout(G)
         for u in G.nodes:
             G.nodes[u].update(x=pos[u][0], y=pos[u][1], cluster=rid[reg[u]], region=reg[u])
-        write_graph(G, net_dir, "country", "country", "countries")
         made["country"] = ("Country co-authorship network", G, {u: rid[reg[u]] for u in G.nodes},
                            {v: k for k, v in rid.items()}, ["region", "works", "works_fractional", "citations"],
-                           "Node size: works (full counting); colour: continent; link width: weight.")
+                           "Node size: works (full counting); colour: continent; link width: weight.",
+                           "country", "countries")
     GI = graphs.get("institution")
     if GI is not None:
         com = communities(GI)
         pos = layout(GI)
         for u in GI.nodes:
             GI.nodes[u].update(x=pos[u][0], y=pos[u][1], cluster=com[u])
-        write_graph(GI, net_dir, "institution", "institution", "institutions")
-        made["institution"] = ("Institution co-authorship network", GI, com, {c: f"community {c}" for c in set(com.values())},
+        made["institution"] = ("Institution co-authorship network", GI, com,
+                               {c: f"community {c}" for c in set(com.values())},
                                ["country", "sector", "works", "works_fractional", "citations"],
-                               "Node size: works; colour: community (Leiden, modularity); link width: weight.")
+                               "Node size: works; colour: community (Leiden, modularity); link width: weight.",
+                               "institution", "institutions")
     t = graphs.get("topics")
     if t is not None and t.graph is not None and t.membership["described"].any():
         TG = topic_graph(corpus, t)
         pos = layout(TG)
         for u in TG.nodes:
             TG.nodes[u].update(x=pos[u][0], y=pos[u][1])
-        write_graph(TG, net_dir, "topics", "paper", "papers")
         cl = {u: TG.nodes[u]["cluster"] for u in TG.nodes}
         lab = {c: f"{c}: {lbl}" for c, lbl in zip(t.clusters["cluster"], t.clusters["label"])}
         made["topics"] = ("Topic network (papers by citation links)", TG, cl, lab,
                           ["topic", "year", "doi", "citations"],
-                          "One node per paper of the described topics; colour: topic; links: citations (CWTS weights).")
-    if not views:
-        return {}
+                          "One node per paper of the described topics; colour: topic; links: citations (CWTS weights).",
+                          "paper", "papers")
+    return made
+
+
+def write_exports(out: str, made: dict) -> None:
+    for name, m in made.items():
+        write_graph(m[1], os.path.join(out, "networks"), name, m[6], m[7])
+
+
+def write_views_and_figures(out: str, made: dict, *, max_nodes: int = MAX_NODES, min_edge_weight=None,
+                            report_exists: bool = True) -> dict:
     pages = {}
-    for name, (title, H, group, gnames, tips, note) in made.items():
+    for name, (title, H, group, gnames, tips, note, _, _) in made.items():
         pos = {u: (H.nodes[u]["x"], H.nodes[u]["y"]) for u in H.nodes}
         data = view_data(H, group=group, group_names=gnames, tip_fields=tips, max_nodes=max_nodes,
                          min_edge_weight=min_edge_weight, positions=pos)
@@ -84,9 +92,41 @@ def networks_and_views(out: str, corpus, graphs: dict, *, views: bool = True, ma
     from ..figures import network_figure
     for name in ("country", "institution"):
         if name in made:
-            _, H, group, _, _, _ = made[name]
+            _, H, group = made[name][:3]
             network_figure(H, group, os.path.join(out, "figures"), f"{name}_network", made[name][0])
     return pages
+
+
+class Background:
+    """Run a function in a forked child process (the second core) and wait for it; sequential where fork
+    is unavailable.  Used to write the graph exports while the report, views and figures are drawn."""
+
+    def __init__(self, fn, *args):
+        import multiprocessing as mp
+        self.proc = None
+        if "fork" in mp.get_all_start_methods():
+            self.proc = mp.get_context("fork").Process(target=fn, args=args)
+            self.proc.start()
+        else:
+            fn(*args)
+
+    def join(self) -> None:
+        if self.proc is not None:
+            self.proc.join()
+            if self.proc.exitcode != 0:
+                from ..errors import CollabnetError
+                raise CollabnetError(f"writing the graph exports failed (exit code {self.proc.exitcode})")
+
+
+def networks_and_views(out: str, corpus, graphs: dict, *, views: bool = True, max_nodes: int = MAX_NODES,
+                       min_edge_weight: float | None = None, report_exists: bool = True) -> dict:
+    """Lay out, colour and export every graph; write views/ and network figures when ``views``."""
+    made = prepare_graphs(corpus, graphs)
+    write_exports(out, made)
+    if not views:
+        return {}
+    return write_views_and_figures(out, made, max_nodes=max_nodes, min_edge_weight=min_edge_weight,
+                                   report_exists=report_exists)
 
 
 del colour
