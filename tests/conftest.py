@@ -26,3 +26,14 @@ def seed_openalex():
         pytest.skip("../shared/data/seedworld not present (a user's clone)")
     import collabnet
     return collabnet.read(str(SEEDWORLD / "works.jsonl.gz"), progress=False)
+
+
+def read_tree(folder) -> dict:
+    """relative path -> bytes of every file under folder (for byte-identical output checks)."""
+    out = {}
+    for root, _, names in os.walk(folder):
+        for n in names:
+            p = os.path.join(root, n)
+            with open(p, "rb") as f:
+                out[os.path.relpath(p, folder)] = f.read()
+    return out

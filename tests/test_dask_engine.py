@@ -1,21 +1,12 @@
 """--engine dask gives the same corpus, report.json and graphs as the default engine (skipped without Dask)."""
-import os
 
 import pytest
 
-from conftest import REAL, SEEDWORLD, needs_real, needs_seedworld
+from conftest import REAL, SEEDWORLD, needs_real, needs_seedworld, read_tree
 
 dask = pytest.importorskip("distributed", reason="Dask is not installed (pip install 'collabnet[dask]')")
 
 
-def _tree(folder, skip=("views", "figures", "report.html")):
-    out = {}
-    for root, dirs, names in os.walk(folder):
-        for n in names:
-            p = os.path.join(root, n)
-            rel = os.path.relpath(p, folder)
-            out[rel] = open(p, "rb").read()
-    return out
 
 
 def _build(tmp_path, name, args):
@@ -23,7 +14,7 @@ def _build(tmp_path, name, args):
     from collabnet.cli import main
     r = CliRunner().invoke(main, ["build", *args, "--out", str(tmp_path / name), "-q", "--no-views"])
     assert r.exit_code == 0, r.output
-    return _tree(tmp_path / name)
+    return read_tree(tmp_path / name)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+from conftest import read_tree
+
 from browser import Page, needs_browser
 from toy import toy_corpus
 from collabnet.report import analyse, write_report
@@ -11,13 +13,6 @@ from collabnet.report import analyse, write_report
 EVIL = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
-def _files(folder):
-    out = {}
-    for root, _, names in os.walk(folder):
-        for n in names:
-            p = os.path.join(root, n)
-            out[os.path.relpath(p, folder)] = open(p, "rb").read()
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +35,7 @@ def test_report_files_and_determinism(seed_report, seed_openalex, tmp_path):
     # same input, same bytes: report.html, figures (PNG and SVG), tables
     rep2, tables2 = analyse(seed_openalex, ["JP", "NL"])
     write_report(str(tmp_path), rep2, tables2, summary={"files": [], "works": len(seed_openalex.works)})
-    assert _files(out) == _files(tmp_path)
+    assert read_tree(out) == read_tree(tmp_path)
 
 
 @needs_browser

@@ -5,6 +5,8 @@ import os
 import networkx as nx
 import pytest
 
+from conftest import read_tree
+
 import collabnet
 from browser import Page, needs_browser
 from toy import toy_corpus
@@ -169,13 +171,6 @@ def test_view_command_prints_path(tmp_path):
     assert r.exit_code == 2 and "no views/index.html" in r.output
 
 
-def _tree(folder):
-    out = {}
-    for root, _, names in os.walk(folder):
-        for n in names:
-            p = os.path.join(root, n)
-            out[os.path.relpath(p, folder)] = open(p, "rb").read()
-    return out
 
 
 def test_whole_build_is_byte_identical(tmp_path, fixture_path):
@@ -186,7 +181,7 @@ def test_whole_build_is_byte_identical(tmp_path, fixture_path):
         r = CliRunner().invoke(main, ["build", fixture_path("openalex_works.jsonl"), fixture_path("scopus_2023.csv"),
                                       "--out", str(tmp_path / d), "-q"])
         assert r.exit_code == 0, r.output
-    a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    a, b = read_tree(tmp_path / "a"), read_tree(tmp_path / "b")
     assert sorted(a) == sorted(b)
     assert {"views/index.html", "views/country.html", "views/institution.html", "networks/country.gexf",
             "networks/institution_vosviewer.json", "figures/country_network.svg", "figures/institution_network.png",

@@ -20,12 +20,10 @@ CHUNK_RECORDS = 20_000
 
 
 def _need_dask():
-    try:
-        import dask  # noqa: F401
-        import distributed  # noqa: F401
-    except ImportError:
+    import importlib.util
+    if importlib.util.find_spec("dask") is None or importlib.util.find_spec("distributed") is None:
         raise CollabnetError("--engine dask needs Dask: pip install 'collabnet[dask]' "
-                             "(or pip install 'dask[distributed]')") from None
+                             "(or pip install 'dask[distributed]')")
 
 
 def _read_block(path, lines, recno0):

@@ -52,8 +52,13 @@ def iter_works(path: str, text: str, report: FileReport):
         for i, w in enumerate(works, 1):
             yield i, None, w
         return
+    yield from _jsonl_works(enumerate(text.splitlines(), 1), report)
+
+
+def _jsonl_works(numbered_lines, report: FileReport):
+    """(record number, line number, work) of numbered JSON lines; blank lines skipped, bad ones counted."""
     recno = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line in numbered_lines:
         if not line.strip():
             continue
         recno += 1
@@ -75,20 +80,8 @@ def is_jsonl_head(head: bytes) -> bool:
 def iter_jsonl_stream(path: str, report: FileReport):
     """(record number, line, work) streamed from a JSON Lines file (.gz or plain), one line at a time."""
     from .textio import iter_lines
-    recno = 0
-    for lineno, line in iter_lines(path):
-        if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
-        if not line.strip():
-            continue
-        recno += 1
-        try:
-            w = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            report.records += 1
-            report.skip(f"malformed JSON line ({str(exc).split(':')[0]})", f"line {lineno}")
-            continue
-        yield recno, lineno, w
+    lines = ((n, line[3:] if n == 1 and line.startswith(b"\xef\xbb\xbf") else line) for n, line in iter_lines(path))
+    yield from _jsonl_works(lines, report)
 
 
 def parse_lines(path: str, lines, recno0: int, report: FileReport) -> list[dict]:
