@@ -27,7 +27,6 @@ RUNS = {"leiden-cpm (default)": ["leiden", "cpm"], "leiden-modularity": ["leiden
 
 def one(corpus_dir: str, truth_path: str, algorithm: str, quality: str) -> dict:
     """Runs in the child: load, resolve, build, cluster, score."""
-    import numpy as np
     from collabnet.corpus import Corpus
     from collabnet.topics import TopicOptions, run_topics
     from collabnet.topics.cluster import nmi
@@ -44,7 +43,6 @@ def one(corpus_dir: str, truth_path: str, algorithm: str, quality: str) -> dict:
         by.setdefault(c, set()).add(w)
     matched = sum(max(len(c & set(tp["works"])) / len(c | set(tp["works"])) for c in by.values()) >= 0.9
                   for tp in truth["topics"])
-    del np
     return {"wall_s": wall, "timings": t.stats["timings"], "nmi": nmi([planted[k] for k in keys], [mem[k] for k in keys]), "matched": matched,
             "topics": len(truth["topics"]), "described": t.stats["described_clusters"],
             "resolution": t.stats["resolution"], "works": len(corpus.works)}

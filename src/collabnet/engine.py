@@ -44,8 +44,6 @@ def _blocks(path, size):
     from .read.textio import iter_lines
     block, recno0, n = [], 0, 0
     for lineno, line in iter_lines(path):
-        if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
         if not line.strip():
             continue
         block.append((lineno, line))
@@ -68,7 +66,6 @@ def read_dask(*paths, scheduler: str | None = None, thesaurus=None, keep_retract
 
     from .clean.thesaurus import Thesaurus
     from .read import _gc_paused, build_corpus, head_bytes, openalex
-    from .read.common import FileReport
     from .read import _sniff_head
     t0 = time.perf_counter()
     flat = [os.fspath(p) for p in paths]
@@ -120,5 +117,4 @@ def read_dask(*paths, scheduler: str | None = None, thesaurus=None, keep_retract
                               keep_retracted=keep_retracted)
     if timings is not None:
         timings.update(read=t1 - t0, clean=time.perf_counter() - t1)
-    del FileReport
     return corpus

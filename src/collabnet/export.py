@@ -46,8 +46,7 @@ def flatten(G: nx.Graph) -> nx.Graph:
     H.graph.update({k: _flat(v) for k, v in sorted(G.graph.items())})
     for n in sorted(G.nodes, key=str):
         H.add_node(str(n), **{k: _flat(v) for k, v in sorted(G.nodes[n].items())})
-    for u, v in sorted((tuple(sorted((str(a), str(b)))) for a, b in G.edges())):
-        d = G.edges[u, v] if G.has_edge(u, v) else G.edges[_orig(G, u), _orig(G, v)]
+    for (u, v), d in sorted((tuple(sorted((str(a), str(b)))), d) for a, b, d in G.edges(data=True)):
         H.add_edge(u, v, **{k: _flat(x) for k, x in sorted(d.items())})
     _unify(H.nodes.values())
     _unify([d for _, _, d in H.edges(data=True)])
@@ -69,13 +68,6 @@ def _unify(dicts) -> None:
         for d in dicts:
             if k in d:
                 d[k] = conv(d[k])
-
-
-def _orig(G, s):
-    for n in G.nodes:
-        if str(n) == s:
-            return n
-    return s
 
 
 _GRAPHML_TYPE = {bool: "boolean", int: "long", float: "double", str: "string"}
@@ -199,7 +191,7 @@ def _vos_label(G, n) -> str:
     return _label(G, n).replace("<", "\u2039").replace(">", "\u203a")
 
 
-def vosviewer_items(G, unit: str = "item"):
+def vosviewer_items(G):
     nodes = sorted(G.nodes, key=str)
     strength = dict(G.degree(weight="weight"))
     items = []
@@ -226,7 +218,7 @@ def vosviewer_items(G, unit: str = "item"):
 
 
 def vosviewer_json(G, unit: str = "item", units: str = "items") -> str:
-    items, links = vosviewer_items(G, unit)
+    items, links = vosviewer_items(G)
     data = {"network": {"items": items, "links": links},
             "config": {"terminology": {"item": unit, "items": units, "link": "co-authorship link",
                                        "links": "co-authorship links", "link_strength": "link strength",

@@ -55,9 +55,9 @@ def iter_works(path: str, text: str, report: FileReport):
     yield from _jsonl_works(enumerate(text.splitlines(), 1), report)
 
 
-def _jsonl_works(numbered_lines, report: FileReport):
-    """(record number, line number, work) of numbered JSON lines; blank lines skipped, bad ones counted."""
-    recno = 0
+def _jsonl_works(numbered_lines, report: FileReport, recno: int = 0):
+    """(record number, line number, work) of numbered JSON lines; blank lines skipped, bad ones counted;
+    records numbered from recno + 1."""
     for lineno, line in numbered_lines:
         if not line.strip():
             continue
@@ -80,35 +80,23 @@ def is_jsonl_head(head: bytes) -> bool:
 def iter_jsonl_stream(path: str, report: FileReport):
     """(record number, line, work) streamed from a JSON Lines file (.gz or plain), one line at a time."""
     from .textio import iter_lines
-    lines = ((n, line[3:] if n == 1 and line.startswith(b"\xef\xbb\xbf") else line) for n, line in iter_lines(path))
-    yield from _jsonl_works(lines, report)
+    yield from _jsonl_works(iter_lines(path), report)
 
 
 def parse_lines(path: str, lines, recno0: int, report: FileReport) -> list[dict]:
     """Records of a block of JSON Lines [(line number, bytes)], numbered from recno0 + 1 (the Dask engine's unit)."""
-    report.format = "openalex"
-    out = []
-    recno = recno0
-    for lineno, line in lines:
-        recno += 1
-        report.records += 1
-        where = f"line {lineno}"
-        try:
-            w = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            report.skip(f"malformed JSON line ({str(exc).split(':')[0]})", where)
-            continue
-        if not isinstance(w, dict) or not (w.get("id") or w.get("doi") or w.get("title")):
-            report.skip("not an OpenAlex work (no id, doi or title)", where)
-            continue
-        out.append(convert(w, path, recno, lineno, report, where))
-    return out
+    return list(_records(path, _jsonl_works(lines, report, recno0), report))
 
 
 def parse(path: str, text: str | None, report: FileReport):
     """Records of an OpenAlex file; ``text`` None streams a JSON Lines file from disk."""
-    report.format = "openalex"
     works = iter_jsonl_stream(path, report) if text is None else iter_works(path, text, report)
+    return _records(path, works, report)
+
+
+def _records(path: str, works, report: FileReport):
+    """Converted records of (record number, line number, work) triples; non-works skipped and counted."""
+    report.format = "openalex"
     for recno, lineno, w in works:
         where = f"line {lineno}" if lineno else f"record {recno}"
         report.records += 1

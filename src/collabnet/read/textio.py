@@ -82,7 +82,8 @@ def head_bytes(path, n: int = 65536) -> bytes:
 
 
 def iter_lines(path):
-    """(line number, bytes) of a (gzipped) text file, streamed: memory does not grow with the file."""
+    """(line number, bytes) of a (gzipped) text file, streamed: memory does not grow with the file.
+    A UTF-8 byte-order mark on the first line is dropped."""
     path = os.fspath(path)
     with open(path, "rb") as f:
         magic = f.read(2)
@@ -90,7 +91,7 @@ def iter_lines(path):
     try:
         with opener(path, "rb") as f:
             for lineno, line in enumerate(f, 1):
-                yield lineno, line
+                yield lineno, (line[3:] if lineno == 1 and line.startswith(b"\xef\xbb\xbf") else line)
     except (OSError, EOFError) as exc:
         raise InputError(path, f"the gzip stream is damaged or truncated ({exc})",
                          hint="Download or copy the file again") from None

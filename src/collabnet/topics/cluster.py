@@ -1,8 +1,6 @@
 """Relatedness graphs and clustering (methods.md 7.1, 7.3, 7.4): Leiden (CPM or modularity) and Louvain."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -104,11 +102,6 @@ def relatedness_graph(refs: pd.DataFrame, work_ids, method: str = "dc", weightin
     raise ValueError(f"unknown relatedness {method!r} (dc, edc, bc)")
 
 
-def default_resolution(graph: TopicGraph) -> float:
-    """See docs/topics.md: gamma = 1 / (2 * mean link weight per linked core paper * ...)."""
-    raise NotImplementedError
-
-
 def leiden(graph: TopicGraph, quality: str = "cpm", resolution: float = 1.0, seed: int = SEED) -> np.ndarray:
     import leidenalg as la
     g = graph.igraph()
@@ -191,5 +184,3 @@ def nmi(a, b) -> float:
     hb = -float((pj[pj > 0] * np.log(pj[pj > 0])).sum())
     return 1.0 if ha + hb == 0 else 2 * mi / (ha + hb)
 
-
-del math

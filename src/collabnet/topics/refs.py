@@ -114,7 +114,7 @@ def resolve_references(corpus, fuzzy: bool = True) -> tuple[pd.DataFrame, dict]:
 
 def _fuzzy(parsed: pd.DataFrame, w: pd.DataFrame, sur) -> pd.Series:
     """Fuzzy title match, blocked on (year, first-author surname) so each reference meets a few candidates."""
-    from rapidfuzz import fuzz, process
+    from rapidfuzz import fuzz
     out = pd.Series([None] * len(parsed), index=parsed.index, dtype="object")
     if not len(parsed):
         return out
@@ -133,5 +133,4 @@ def _fuzzy(parsed: pd.DataFrame, w: pd.DataFrame, sur) -> pd.Series:
         best = np.flatnonzero(np.array(scores) >= FUZZY_MIN)
         if len(best) == 1:
             out[idx] = cand[best[0]][1]
-    del process
     return out

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -215,5 +214,3 @@ def write_topics(out: str, topics: Topics) -> None:
 def has_references(corpus) -> bool:
     return len(corpus.references) > 0
 
-
-del sys

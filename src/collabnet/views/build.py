@@ -6,7 +6,7 @@ import os
 import networkx as nx
 
 from ..export import write_graph
-from ..layout import colour, communities, layout, regions
+from ..layout import communities, layout, regions
 from .html import MAX_NODES, view_data, write_views
 
 
@@ -128,5 +128,3 @@ def networks_and_views(out: str, corpus, graphs: dict, *, views: bool = True, ma
     return write_views_and_figures(out, made, max_nodes=max_nodes, min_edge_weight=min_edge_weight,
                                    report_exists=report_exists)
 
-
-del colour
