@@ -94,7 +94,8 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
         corpus = read(*inputs, thesaurus=thesaurus, keep_retracted=keep_retracted, encoding=encoding,
                       progress=_progress(quiet), timings=stages)
     t0 = time.perf_counter()
-    corpus.save(os.path.join(out, "corpus"))
+    from .parallel import Background
+    saving = Background(corpus.save, os.path.join(out, "corpus"), what="writing the corpus")  # second core
     s = summary(corpus)
     write_json(os.path.join(out, "summary.json"), s)
     stages["save"] = time.perf_counter() - t0
@@ -103,6 +104,9 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
     _analyse(corpus, out, focus, baseline, counting, quiet, summary=s, views=not no_views,
              topics=None if no_topics else _topic_options(corpus, {}), max_nodes=max_nodes,
              min_edge_weight=min_edge_weight, world_output=world_output, timings=stages)
+    t0 = time.perf_counter()
+    saving.result()
+    stages["save"] += time.perf_counter() - t0
     if timings:
         import json
         click.echo(json.dumps({k: round(v, 3) for k, v in stages.items()}), err=True)
@@ -138,19 +142,42 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
     import time
     timings = {} if timings is None else timings
     graphs = {}
-    rep, tables = analyse(corpus, focus, base, counting, topics=topics, graphs=graphs, world_output=world,
+    from .parallel import Background
+    from .report import add_topics, run_topics_for
+    from .views.build import prepare_graphs, write_exports, write_view_pages
+    # the topic clustering runs on the second core while the indicators and networks are computed here
+    topic_job = None if topics is None else Background(run_topics_for, corpus, topics, base, focus,
+                                                       what="topic clustering")
+    rep, tables = analyse(corpus, focus, base, counting, topics=None, graphs=graphs, world_output=world,
                           timings=timings)
-    from .views.build import Background, prepare_graphs, write_exports, write_views_and_figures
     t0 = time.perf_counter()
+    # figures and graph files are drawn and written by other processes while this one goes on
+    report_figures = Background(_report_figures, out, rep, tables, views, what="drawing the report figures")
     made = prepare_graphs(corpus, graphs)
-    exports = Background(write_exports, out, made)  # the graph files, on the second core
+    background = [Background(_exports_and_network_figures, out, dict(made), views,
+                             what="writing the graph exports and network figures")]
     t1 = time.perf_counter()
-    write_report(out, rep, tables, summary=summary, html=views)
+    if topic_job is not None:
+        add_topics(rep, tables, graphs, topic_job.result())
+        t2 = time.perf_counter()
+        timings["topics"] = t2 - t1
+        more = prepare_graphs(corpus, {"topics": graphs["topics"]})
+        if more:
+            background.append(Background(write_exports, out, more, what="writing the topic graph exports"))
+            made.update(more)
+        t1 += time.perf_counter() - t2
     t2 = time.perf_counter()
+    write_report(out, rep, tables, summary=summary, html=False)
+    t3 = time.perf_counter()
     if views:
-        write_views_and_figures(out, made, max_nodes=max_nodes, min_edge_weight=min_edge_weight)
-    exports.join()
-    timings.update(report=t2 - t1, views=(t1 - t0) + (time.perf_counter() - t2))
+        write_view_pages(out, made, max_nodes=max_nodes, min_edge_weight=min_edge_weight)
+    figs = report_figures.result()
+    for b in background:
+        b.result()
+    if views:
+        from .html_report import write_html
+        write_html(out, rep, tables, figs, summary)
+    timings.update(report=t3 - t2, views=(t1 - t0) + (time.perf_counter() - t3))
     if not quiet:
         keys = [k for k in ("works", "bilateral_only_share", "academic_corporate_share", "citations_per_work",
                             "fwci_mean", "mncs_ds", "top10_share", "top10_share_ds") if rep.get(k) is not None]
@@ -158,6 +185,21 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
                    + (f", {os.path.join(out, 'report.html')}" if views else ""))
         if "topics_info" in rep:
             click.echo(format_topics(rep["topics_info"], out))
+
+
+def _report_figures(out, rep, tables, views):
+    """The report's figures (returned for report.html), when views are wanted."""
+    if not views:
+        return {}
+    from .figures import figures
+    return figures(rep, tables, os.path.join(out, "figures"))
+
+
+def _exports_and_network_figures(out, made, views):
+    from .views.build import write_exports, write_network_figures
+    write_exports(out, made)
+    if views:
+        write_network_figures(out, made)
 
 
 @main.command()

@@ -113,7 +113,7 @@ def read_dask(*paths, scheduler: str | None = None, thesaurus=None, keep_retract
             raise InputError(p, "no records found in this file", hint="Is the export empty or cut off?")
     t1 = time.perf_counter()
     with _gc_paused():
-        corpus = build_corpus(records, [reports[p] for p in dict.fromkeys(flat)], th or Thesaurus(),
+        corpus = build_corpus(records, [reports[p] for p in dict.fromkeys(flat)], th or Thesaurus(), consume=True,
                               keep_retracted=keep_retracted)
     if timings is not None:
         timings.update(read=t1 - t0, clean=time.perf_counter() - t1)

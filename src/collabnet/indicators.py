@@ -6,7 +6,9 @@ analysed set of works (``works=`` restricts it; default: all works).
 """
 from __future__ import annotations
 
+import itertools
 import math
+from operator import itemgetter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,21 +18,48 @@ from .errors import InputError
 
 
 def _ids(corpus, works=None) -> list:
-    ids = corpus.works["work_id"]
-    return sorted(set(ids) if works is None else set(works) & set(ids))
+    """The analysed work ids, sorted (all works when ``works`` is None)."""
+    all_ids = corpus._cached("sorted_work_ids", lambda: sorted(corpus.works["work_id"]))
+    if works is None:
+        return all_ids
+    if isinstance(works, pd.Series):
+        works = works.to_numpy()
+    keep = set(works)
+    return [w for w in all_ids if w in keep]
+
+
+def _all_country_sets(corpus) -> pd.Series:
+    """work_id -> frozenset of its countries for every work, computed once per corpus.  Works with the
+    same set share one frozenset object."""
+    def make():
+        wc = corpus.work_countries()  # sorted by work_id, country
+        sets, interned = {}, {}
+        for w, grp in itertools.groupby(zip(wc["work_id"].tolist(), wc["country"].tolist()), key=itemgetter(0)):
+            t = tuple(c for _, c in grp)
+            fs = interned.get(t)
+            if fs is None:
+                fs = interned[t] = frozenset(t)
+            sets[w] = fs
+        empty = frozenset()
+        ids = _ids(corpus)
+        return pd.Series([sets.get(w, empty) for w in ids], index=pd.Index(ids, name="work_id"), dtype=object,
+                         name="country")
+    return corpus._cached("country_sets", make)
 
 
 def country_sets(corpus, works=None) -> pd.Series:
     """work_id -> frozenset of its countries (C_p), empty for works without a resolved country."""
-    ids = _ids(corpus, works)
-    wc = corpus.work_countries()
-    s = wc[wc["work_id"].isin(set(ids))].groupby("work_id")["country"].agg(frozenset)
-    return s.reindex(ids).apply(lambda v: v if isinstance(v, frozenset) else frozenset())
+    s = _all_country_sets(corpus)
+    return s if works is None else s.reindex(_ids(corpus, works))
+
+
+def _set_sizes(sets: pd.Series) -> np.ndarray:
+    return np.fromiter((len(v) for v in sets), dtype=np.int64, count=len(sets))
 
 
 def works_with(corpus, *countries) -> list:
     """Works whose country set contains every given country (a single country, or a pair's joint works)."""
-    want = set(countries)
+    want = frozenset(countries)
     return [w for w, s in country_sets(corpus).items() if want <= s]
 
 
@@ -44,31 +73,21 @@ def works_by_year(corpus, works=None) -> pd.Series:
 
 def international_share(corpus, works=None) -> float | None:
     """ICS = |{p : |C_p| >= 2}| / |P| over works with a resolved country (methods.md 3.1)."""
-    sets = country_sets(corpus, works)
-    sets = sets[sets.apply(len) > 0]
-    return float((sets.apply(len) >= 2).mean()) if len(sets) else None
+    k = _set_sizes(country_sets(corpus, works))
+    k = k[k > 0]
+    return float((k >= 2).mean()) if len(k) else None
 
 
 def collaboration_types(corpus, works=None) -> pd.Series:
     """SciVal collaboration types, mutually exclusive (methods.md 3.2): share of each."""
     ids = _ids(corpus, works)
-    sets = country_sets(corpus, ids)
+    nc = _set_sizes(country_sets(corpus, ids))
     wi = corpus.work_institutions()
-    ninst = wi[wi["work_id"].isin(set(ids))].groupby("work_id").size().reindex(ids).fillna(0)
-    nauth = corpus.works.set_index("work_id")["n_authors"].reindex(ids).fillna(0)
-    out = []
-    for w in ids:
-        if len(sets[w]) >= 2:
-            out.append("international")
-        elif len(sets[w]) == 1 and ninst[w] >= 2:
-            out.append("national")
-        elif ninst[w] <= 1 and nauth[w] >= 2:
-            out.append("institutional")
-        elif nauth[w] == 1:
-            out.append("single_authorship")
-        else:
-            out.append("unclassified")
-    s = pd.Series(out, index=ids).value_counts()
+    ninst = wi.groupby("work_id").size().reindex(ids).fillna(0).to_numpy()
+    nauth = corpus.works.set_index("work_id")["n_authors"].reindex(ids).fillna(0).to_numpy()
+    kind = np.select([nc >= 2, (nc == 1) & (ninst >= 2), (ninst <= 1) & (nauth >= 2), nauth == 1],
+                     ["international", "national", "institutional", "single_authorship"], "unclassified")
+    s = pd.Series(kind, index=ids).value_counts()
     s = s.drop("unclassified", errors="ignore")
     order = ["international", "national", "institutional", "single_authorship"]
     return (s / s.sum()).reindex(order).fillna(0.0).rename("share") if s.sum() else pd.Series(dtype=float)
@@ -76,16 +95,18 @@ def collaboration_types(corpus, works=None) -> pd.Series:
 
 def scp_mcp(corpus, works=None) -> pd.DataFrame:
     """bibliometrix SCP/MCP by lead country: corresponding author's, else first author's with a country (methods.md 3.3)."""
-    ids = set(_ids(corpus, works))
+    ids = _ids(corpus, works)
     a = corpus.authorships
-    a = a[a["work_id"].isin(ids) & (a["position"] >= 0) & a["country"].notna()].sort_values(["work_id", "position"])
-    corr = a[a["is_corresponding"]].groupby("work_id")["country"].first()
-    first = a.groupby("work_id")["country"].first()
-    lead = first.copy()
-    lead.update(corr)
-    sets = country_sets(corpus, ids)
-    rows = [(lead[w], "MCP" if len(sets[w]) >= 2 else "SCP") for w in lead.index]
-    df = pd.DataFrame(rows, columns=["country", "kind"])
+    a = a.loc[(a["position"] >= 0) & a["country"].notna(), ["work_id", "position", "country", "is_corresponding"]]
+    if works is not None:
+        a = a[a["work_id"].isin(ids)]
+    a = a.sort_values(["work_id", "position"], kind="stable")
+    corr = a[a["is_corresponding"]].drop_duplicates("work_id").set_index("work_id")["country"]
+    lead = a.drop_duplicates("work_id").set_index("work_id")["country"]
+    lead = corr.combine_first(lead).reindex(lead.index)
+    multi = _set_sizes(country_sets(corpus, ids)) >= 2
+    mcp = pd.Series(multi, index=ids).reindex(lead.index)
+    df = pd.DataFrame({"country": lead.to_numpy(), "kind": np.where(mcp.to_numpy(dtype=bool), "MCP", "SCP")})
     t = df.value_counts().unstack(fill_value=0).reindex(columns=["SCP", "MCP"], fill_value=0)
     t["MCP_ratio"] = t["MCP"] / (t["SCP"] + t["MCP"])
     return t.sort_values(["SCP", "MCP"], ascending=False)
@@ -107,7 +128,8 @@ class PairIndicators:
 
 def pair_indicators(corpus, a: str, b: str) -> PairIndicators:
     sets = country_sets(corpus)
-    joint = sets[sets.apply(lambda s: a in s and b in s)]
+    pair = frozenset((a, b))
+    joint = sets[[pair <= s for s in sets]]
     n = len(joint)
     bo = int(sum(s == {a, b} for s in joint))
     bins = {"2": 0, "3": 0, "4": 0, "5-9": 0, ">=10": 0}
@@ -159,8 +181,11 @@ def academic_corporate_share(corpus, works=None) -> float | None:
     if not ids:
         return None
     wi = corpus.work_institutions()
-    s = wi[wi["work_id"].isin(set(ids))].groupby("work_id")["sector"].agg(set)
-    return float(sum(1 for v in s if "academic" in v and "corporate" in v) / len(ids))
+    wi = wi[wi["sector"].isin(("academic", "corporate"))]
+    if works is not None:
+        wi = wi[wi["work_id"].isin(ids)]
+    both = wi.drop_duplicates(["work_id", "sector"]).groupby("work_id").size()
+    return float((both == 2).sum() / len(ids))
 
 
 def growth(series: pd.Series, y0: int, y1: int) -> dict:

@@ -28,10 +28,19 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
     ``timings``: a dict that receives seconds per stage (indicators, networks, topics).
     """
     import time
+    from .parallel import Background
     t0 = time.perf_counter()
     focus = [f.upper() for f in focus]
     if len(focus) > 2:
         raise ValueError("--focus takes one country or a pair")
+    # the networks first: the centrality of a large graph runs on the second core while the
+    # indicators (and topics) are computed here
+    G = country_graph(corpus, counting=counting)
+    GI = institution_graph(corpus, counting=counting)
+    big = GI.number_of_edges() >= BACKGROUND_CENTRALITY_EDGES
+    central = Background(_centralities, G, GI, what="network centrality") if big else None
+    t_net = time.perf_counter() - t0
+    t0 = time.perf_counter()
     if len(focus) == 2:
         works = ind.works_with(corpus, *focus)
     elif len(focus) == 1:
@@ -94,31 +103,51 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
     if years:
         rep["growth"] = {k: _r(v) for k, v in ind.growth(by_year, int(min(years)), int(max(years))).items()}
     t1 = time.perf_counter()
-    G = country_graph(corpus, counting=counting)
     rep["country_graph"] = {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
     tables["country_links"] = pd.DataFrame([(u, v, d["works"], d["weight"]) for u, v, d in G.edges(data=True)],
                                            columns=["source", "target", "works", "weight"]).sort_values(
         ["works", "source", "target"], ascending=[False, True, True])
-    tables["networks/country_centrality"] = centrality(G)
-    GI = institution_graph(corpus, counting=counting)
     rep["institution_graph"] = {"nodes": GI.number_of_nodes(), "edges": GI.number_of_edges()}
-    tables["networks/institution_centrality"] = centrality(GI)
+    # the centrality tables keep their place in the table order whether computed here or in the background
+    tables["networks/country_centrality"], tables["networks/institution_centrality"] = (
+        _centralities(G, GI) if central is None else (None, None))
     t2 = time.perf_counter()
     if topics is not None:
-        from .topics import run_topics
-        all_impact = per_work if n == len(corpus.works) else ind.impact(corpus, None, baseline)["per_work"]
-        t = run_topics(corpus, topics, impact=all_impact, focus=focus)
-        rep["topics"] = t.summary()
-        rep["topics_info"] = _jsonable({k: v for k, v in t.stats.items() if k != "timings"})
-        tables["topics/clusters"] = t.clusters
-        tables["topics/membership"] = t.membership
-        if graphs is not None:
-            graphs["topics"] = t
+        add_topics(rep, tables, graphs, run_topics_for(corpus, topics, baseline, focus,
+                                                      impact=per_work if n == len(corpus.works) else None))
+    t3 = time.perf_counter()
+    if central is not None:
+        tables["networks/country_centrality"], tables["networks/institution_centrality"] = central.result()
     if graphs is not None:
         graphs.update(country=G, institution=GI)
-    if timings is not None:
-        timings.update(indicators=t1 - t0, networks=t2 - t1, topics=time.perf_counter() - t2)
+    if timings is not None:  # networks: building the graphs, and the wait for the centrality if any
+        timings.update(indicators=t1 - t0, networks=t_net + (t2 - t1) + (time.perf_counter() - t3), topics=t3 - t2)
     return rep, tables
+
+
+def run_topics_for(corpus, topics, baseline=None, focus=(), impact=None):
+    """The topic clustering of the whole corpus, with per-work impact for the cluster table."""
+    from .topics import run_topics
+    if impact is None:
+        impact = ind.impact(corpus, None, baseline)["per_work"]
+    return run_topics(corpus, topics, impact=impact, focus=[f.upper() for f in focus])
+
+
+def add_topics(rep: dict, tables: dict, graphs: dict | None, t) -> None:
+    """Put a topic clustering's summary, statistics and tables into a report."""
+    rep["topics"] = t.summary()
+    rep["topics_info"] = _jsonable({k: v for k, v in t.stats.items() if k != "timings"})
+    tables["topics/clusters"] = t.clusters
+    tables["topics/membership"] = t.membership
+    if graphs is not None:
+        graphs["topics"] = t
+
+
+BACKGROUND_CENTRALITY_EDGES = 5000  # below this the centrality takes well under a second: not worth a fork
+
+
+def _centralities(G, GI):
+    return centrality(G), centrality(GI)
 
 
 def _jsonable(d):

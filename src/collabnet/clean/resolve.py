@@ -36,8 +36,9 @@ def _inst_key(aff: dict) -> str | None:
     return None
 
 
-def resolve(works: list[dict], thesaurus: Thesaurus | None = None):
-    """Build (works, authorships, references) DataFrames and a cleaning report."""
+def resolve(works: list[dict], thesaurus: Thesaurus | None = None, consume: bool = False):
+    """Build (works, authorships, references) DataFrames and a cleaning report (``consume``: empty each
+    work dict once its rows are made)."""
     th = thesaurus or Thesaurus()
     a_rows = []
     w_rows = []
@@ -72,6 +73,8 @@ def resolve(works: list[dict], thesaurus: Thesaurus | None = None):
             "line": w["provenance"][0][2], "is_retracted": w["is_retracted"], "is_paratext": w["is_paratext"],
             "funding": w["funding"],
         })
+        if consume:
+            w.clear()
     authorships = pd.DataFrame(a_rows, columns=AUTHORSHIP_COLUMNS)
     _unify_names(authorships)
     works_df = pd.DataFrame(w_rows)

@@ -118,14 +118,18 @@ def _read(flat, th, keep_retracted, encoding, progress, timings) -> Corpus:
     if bar is not None:
         bar.close()
     t1 = time.perf_counter()
-    corpus = build_corpus(records, reports, th, keep_retracted=keep_retracted)
+    corpus = build_corpus(records, reports, th, keep_retracted=keep_retracted, consume=True)
     timings.update(read=t1 - t0, clean=time.perf_counter() - t1)
     return corpus
 
 
 def build_corpus(records: list[dict], reports: list[FileReport], thesaurus: Thesaurus | None = None,
-                 keep_retracted: bool = False) -> Corpus:
-    """Deduplicate, exclude retracted items and paratext, resolve affiliations, and assemble the Corpus."""
+                 keep_retracted: bool = False, consume: bool = False) -> Corpus:
+    """Deduplicate, exclude retracted items and paratext, resolve affiliations, and assemble the Corpus.
+
+    ``consume``: empty each record dict once it has been merged and turned into table rows, so the
+    memory of the raw records is reused for the tables (peak memory: the larger of the two, not the sum).
+    """
     by_path = {r.path: r for r in reports}
     groups = group_records(records)
     steps = dict(group_records.last_steps)
@@ -140,6 +144,9 @@ def build_corpus(records: list[dict], reports: list[FileReport], thesaurus: Thes
                 by_path[r["file"]].merged_across += 1
             seen_files.add(r["file"])
         w = merge_group(g)
+        if consume:  # w holds what it needs (its lists are shared with, or copied from, the records)
+            for r in g:
+                r.clear()
         if not keep_retracted and (w["is_retracted"] or w["is_paratext"]):
             why = "retracted" if w["is_retracted"] else "paratext"
             excluded[why] += 1
@@ -157,7 +164,7 @@ def build_corpus(records: list[dict], reports: list[FileReport], thesaurus: Thes
         else:
             seen[base] = 0
     th = thesaurus or Thesaurus()
-    works_df, auth, refs, how = resolve(works, th)
+    works_df, auth, refs, how = resolve(works, th, consume=consume)
     meta = {
         "inputs": [r.to_dict() for r in reports],
         "dedup_steps": steps,

@@ -1,6 +1,8 @@
 """OpenAlex works (methods.md 9.3): API pages, JSON arrays, single works, JSON Lines; gzip handled upstream."""
 from __future__ import annotations
 
+from sys import intern
+
 import orjson
 
 from ..errors import InputError
@@ -10,15 +12,22 @@ PREFIX = "https://openalex.org/"
 
 
 def _id(value) -> str | None:
+    """Short OpenAlex id (W123, I45, A67), interned: the same institution or author in a million
+    authorships is one string in memory, not a million."""
     if not value:
         return None
-    return value.removeprefix(PREFIX) if isinstance(value, str) else str(value)
+    return intern(value.removeprefix(PREFIX) if isinstance(value, str) else str(value))
 
 
 def _ror(value) -> str | None:
     if not value:
         return None
-    return str(value).rstrip("/").rsplit("/", 1)[-1]
+    return intern(str(value).rstrip("/").rsplit("/", 1)[-1])
+
+
+def _text(value) -> str | None:
+    """An often repeated short string (institution name, type, country code), interned."""
+    return intern(value) if isinstance(value, str) and value else (value or None)
 
 
 def looks_like_openalex(text: str) -> bool:
@@ -171,8 +180,8 @@ def convert(w: dict, path: str, recno: int, lineno, report: FileReport, where: s
             iid = _id(inst.get("id"))
             cc = inst.get("country_code")
             a["affs"].append(new_aff(raw_of.get(iid) or (raws[0] if len(raws) == 1 else None), inst_id=iid,
-                                     ror=_ror(inst.get("ror")), inst_name=inst.get("display_name"),
-                                     inst_type=inst.get("type"), country=cc))
+                                     ror=_ror(inst.get("ror")), inst_name=_text(inst.get("display_name")),
+                                     inst_type=_text(inst.get("type")), country=_text(cc)))
             if cc:
                 covered.add(cc)
         if not a["affs"]:

@@ -52,7 +52,7 @@ def prepare_graphs(corpus, graphs: dict) -> dict:
     GI = graphs.get("institution")
     if GI is not None:
         com = communities(GI)
-        pos = layout(GI)
+        pos = layout(GI, groups=com)
         for u in GI.nodes:
             GI.nodes[u].update(x=pos[u][0], y=pos[u][1], cluster=com[u])
         made["institution"] = ("Institution co-authorship network", GI, com,
@@ -63,7 +63,7 @@ def prepare_graphs(corpus, graphs: dict) -> dict:
     t = graphs.get("topics")
     if t is not None and t.graph is not None and t.membership["described"].any():
         TG = topic_graph(corpus, t)
-        pos = layout(TG)
+        pos = layout(TG, groups={u: TG.nodes[u]["cluster"] for u in TG.nodes})
         for u in TG.nodes:
             TG.nodes[u].update(x=pos[u][0], y=pos[u][1])
         cl = {u: TG.nodes[u]["cluster"] for u in TG.nodes}
@@ -80,8 +80,9 @@ def write_exports(out: str, made: dict) -> None:
         write_graph(m[1], os.path.join(out, "networks"), name, m[6], m[7])
 
 
-def write_views_and_figures(out: str, made: dict, *, max_nodes: int = MAX_NODES, min_edge_weight=None,
-                            report_exists: bool = True) -> dict:
+def write_view_pages(out: str, made: dict, *, max_nodes: int = MAX_NODES, min_edge_weight=None,
+                     report_exists: bool = True) -> dict:
+    """views/index.html and one page per graph."""
     pages = {}
     for name, (title, H, group, gnames, tips, note, _, _) in made.items():
         pos = {u: (H.nodes[u]["x"], H.nodes[u]["y"]) for u in H.nodes}
@@ -89,33 +90,27 @@ def write_views_and_figures(out: str, made: dict, *, max_nodes: int = MAX_NODES,
                          min_edge_weight=min_edge_weight, positions=pos)
         pages[name] = (title, data, note)
     write_views(out, pages, report_exists=report_exists)
-    from ..figures import network_figure
-    for name in ("country", "institution"):
-        if name in made:
-            _, H, group = made[name][:3]
-            network_figure(H, group, os.path.join(out, "figures"), f"{name}_network", made[name][0])
     return pages
 
 
-class Background:
-    """Run a function in a forked child process (the second core) and wait for it; sequential where fork
-    is unavailable.  Used to write the graph exports while the report, views and figures are drawn."""
+def write_network_figures(out: str, made: dict) -> dict:
+    """figures/{country,institution}_network.png|svg from the laid-out graphs."""
+    from ..figures import network_figure
+    figs = {}
+    for name in ("country", "institution"):
+        if name in made:
+            _, H, group = made[name][:3]
+            figs[f"{name}_network"] = network_figure(H, group, os.path.join(out, "figures"), f"{name}_network",
+                                                     made[name][0])
+    return figs
 
-    def __init__(self, fn, *args):
-        import multiprocessing as mp
-        self.proc = None
-        if "fork" in mp.get_all_start_methods():
-            self.proc = mp.get_context("fork").Process(target=fn, args=args)
-            self.proc.start()
-        else:
-            fn(*args)
 
-    def join(self) -> None:
-        if self.proc is not None:
-            self.proc.join()
-            if self.proc.exitcode != 0:
-                from ..errors import CollabnetError
-                raise CollabnetError(f"writing the graph exports failed (exit code {self.proc.exitcode})")
+def write_views_and_figures(out: str, made: dict, *, max_nodes: int = MAX_NODES, min_edge_weight=None,
+                            report_exists: bool = True) -> dict:
+    pages = write_view_pages(out, made, max_nodes=max_nodes, min_edge_weight=min_edge_weight,
+                             report_exists=report_exists)
+    write_network_figures(out, made)
+    return pages
 
 
 def networks_and_views(out: str, corpus, graphs: dict, *, views: bool = True, max_nodes: int = MAX_NODES,

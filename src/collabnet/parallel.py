@@ -1,0 +1,79 @@
+"""Work on the second core: a function run in a forked child process while the caller goes on.
+
+collabnet's later stages are independent pieces (writing the corpus, centrality of a large graph,
+graph exports, figures) that can overlap.  A forked child sees the parent's data without copying or
+pickling it; only the (small) return value travels back through a pipe.  Where ``fork`` is not
+available (Windows, macOS spawn default), or ``COLLABNET_WORKERS=1`` is set, the function simply runs
+in the caller, at once: outputs are the same either way.
+"""
+from __future__ import annotations
+
+import os
+import traceback
+
+from .errors import CollabnetError
+
+
+def forking() -> bool:
+    import multiprocessing as mp
+    return os.environ.get("COLLABNET_WORKERS", "") != "1" and "fork" in mp.get_all_start_methods()
+
+
+def _child(conn, fn, args, kwargs):
+    try:
+        value = fn(*args, **kwargs)
+        conn.send(("ok", value))
+    except BaseException as exc:  # report any failure to the parent, whatever it was
+        detail = str(exc) if isinstance(exc, CollabnetError) else traceback.format_exc(limit=6)
+        try:
+            conn.send(("error", detail))
+        except Exception:
+            pass
+    finally:
+        conn.close()
+
+
+class Background:
+    """Run ``fn(*args, **kwargs)`` in a forked child; ``result()`` waits and returns its value (or raises
+    :class:`CollabnetError` with what went wrong in the child).  ``what`` names the work in that message."""
+
+    def __init__(self, fn, *args, what: str = "background work", **kwargs):
+        self.what = what
+        self.proc = None
+        self._value = None
+        self._error = None
+        self._done = False
+        if forking():
+            import multiprocessing as mp
+            ctx = mp.get_context("fork")
+            self._recv, send = ctx.Pipe(duplex=False)
+            self.proc = ctx.Process(target=_child, args=(send, fn, args, kwargs), daemon=True)
+            self.proc.start()
+            send.close()
+        else:
+            try:
+                self._value = fn(*args, **kwargs)
+            except CollabnetError:
+                raise
+            self._done = True
+
+    def result(self):
+        if not self._done:
+            try:
+                status, value = self._recv.recv()
+            except EOFError:
+                status, value = "error", "the worker process ended without a result"
+            self._recv.close()
+            self.proc.join()
+            if status == "ok" and self.proc.exitcode not in (0, None):
+                status, value = "error", f"exit code {self.proc.exitcode}"
+            self._done = True
+            if status == "ok":
+                self._value = value
+            else:
+                self._error = value
+        if self._error is not None:
+            raise CollabnetError(f"{self.what} failed: {self._error}")
+        return self._value
+
+    join = result
