@@ -93,6 +93,10 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
             raise click.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
         corpus = read(*inputs, thesaurus=thesaurus, keep_retracted=keep_retracted, encoding=encoding,
                       progress=_progress(quiet), timings=stages)
+    # the corpus lives to the end: keep the cyclic garbage collector from rescanning its millions of
+    # objects, and forked children from copying the pages it would touch
+    import gc
+    gc.freeze()
     t0 = time.perf_counter()
     from .parallel import Background
     saving = Background(corpus.save, os.path.join(out, "corpus"), what="writing the corpus")  # second core

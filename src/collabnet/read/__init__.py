@@ -144,13 +144,14 @@ def build_corpus(records: list[dict], reports: list[FileReport], thesaurus: Thes
                 by_path[r["file"]].merged_across += 1
             seen_files.add(r["file"])
         w = merge_group(g)
+        first_file = g[0]["file"]
         if consume:  # w holds what it needs (its lists are shared with, or copied from, the records)
             for r in g:
                 r.clear()
         if not keep_retracted and (w["is_retracted"] or w["is_paratext"]):
             why = "retracted" if w["is_retracted"] else "paratext"
             excluded[why] += 1
-            by_path[g[0]["file"]].excluded[why] += 1
+            by_path[first_file].excluded[why] += 1
             continue
         w["work_id"] = work_id_of(w)
         works.append(w)
