@@ -32,7 +32,7 @@ TREE_PEAKS = {}
 
 def _tree_sampler(pid, stop):
     """Peak of the summed proportional set size (PSS: shared copy-on-write pages counted once, split between
-    the processes sharing them) of a process and its forked children, sampled every 0.25 s."""
+    the processes sharing them) of a process and its forked children, sampled every second."""
     try:
         import psutil
     except ImportError:
@@ -51,7 +51,7 @@ def _tree_sampler(pid, stop):
             peak = max(peak, total / 2 ** 20)
         except psutil.NoSuchProcess:
             break
-        stop.wait(0.25)
+        stop.wait(1.0)
     TREE_PEAKS[pid] = peak
 
 
@@ -248,8 +248,8 @@ def report(rows, floors, peers) -> str:
          f"Machine: {machine()}. Date: {time.strftime('%Y-%m-%d')}.",
          "Planted worlds from `seedworld.py --world jpnl --scale S`; `collabnet build --focus 'JP NL' --timings` in a child",
          "process (wall = whole process including Python start-up; stages from `--timings`; peak = max RSS of the",
-         "largest process; all processes = peak of the summed PSS of the build and its forked children, sampled every",
-         "0.25 s: pages the children share copy-on-write are counted once). Stage times are the main process's wall",
+         "largest process; all processes = peak of the summed PSS of the build and its forked children, sampled once",
+         "a second: pages the children share copy-on-write are counted once). Stage times are the main process's wall",
          "time; centrality, topics, corpus writing, figures and exports overlap them on the second core, so a stage",
          "that waits for background work shows the wait. Median of the runs shown. Read floor: decompress + orjson-parse every line of works.jsonl.gz; pandas `read_csv` of scopus.csv.",
          "", "### Read floor", "", "| scale | file | records | wall s | peak MB |", "|---|---|---|---|---|"]

@@ -79,8 +79,6 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
 
     Example: collabnet build works.jsonl.gz scopus.csv --out outputs/jpnl
     """
-    from .corpus import summary
-    from .io_utils import write_json
     from .read import read
     import time
     stages = {}
@@ -99,21 +97,31 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
     gc.freeze()
     t0 = time.perf_counter()
     from .parallel import Background
-    saving = Background(corpus.save, os.path.join(out, "corpus"), what="writing the corpus")  # second core
-    s = summary(corpus)
-    write_json(os.path.join(out, "summary.json"), s)
+    # the corpus files and the build summary are written on the second core
+    saving = Background(_save_and_summarise, corpus, out, what="writing the corpus and summary.json")
     stages["save"] = time.perf_counter() - t0
     if not quiet:
-        click.echo(format_summary(s, out))
-    _analyse(corpus, out, focus, baseline, counting, quiet, summary=s, views=not no_views,
+        click.echo(f"read {len(corpus.works):,} works; analysing (the read summary follows) ...", err=True)
+    _analyse(corpus, out, focus, baseline, counting, quiet, summary=saving, views=not no_views,
              topics=None if no_topics else _topic_options(corpus, {}), max_nodes=max_nodes,
              min_edge_weight=min_edge_weight, world_output=world_output, timings=stages)
     t0 = time.perf_counter()
-    saving.result()
+    s = saving.result()
     stages["save"] += time.perf_counter() - t0
+    if not quiet:
+        click.echo(format_summary(s, out))
     if timings:
         import json
         click.echo(json.dumps({k: round(v, 3) for k, v in stages.items()}), err=True)
+
+
+def _save_and_summarise(corpus, out) -> dict:
+    from .corpus import summary
+    from .io_utils import write_json
+    corpus.save(os.path.join(out, "corpus"))
+    s = summary(corpus)
+    write_json(os.path.join(out, "summary.json"), s)
+    return s
 
 
 def _focus(values) -> list[str]:
@@ -148,17 +156,25 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
     graphs = {}
     from .parallel import Background
     from .report import add_topics, run_topics_for
+    from .export import EXPORT_PARTS
     from .views.build import prepare_graphs, write_exports, write_view_pages
+    # the libraries every forked child needs are imported once, here, not once per child (igraph alone,
+    # which pulls in matplotlib, takes 0.6 s)
+    import importlib
+    for mod in ("igraph", "leidenalg") + (("collabnet.figures",) if views else ()):
+        importlib.import_module(mod)
     # the topic clustering runs on the second core while the indicators and networks are computed here
     topic_job = None if topics is None else Background(run_topics_for, corpus, topics, base, focus,
                                                        what="topic clustering")
     rep, tables = analyse(corpus, focus, base, counting, topics=None, graphs=graphs, world_output=world,
                           timings=timings)
     t0 = time.perf_counter()
-    # figures and graph files are drawn and written by other processes while this one goes on
+    # figures and graph files are drawn and written by other processes while this one goes on; matplotlib
+    # is imported once, here, rather than in each of them
     report_figures = Background(_report_figures, out, rep, tables, views, what="drawing the report figures")
     made = prepare_graphs(corpus, graphs)
-    background = [Background(_exports_and_network_figures, out, dict(made), views,
+    background = [Background(write_exports, out, dict(made), "xml", what="writing the GraphML and GEXF files"),
+                  Background(_exports_and_network_figures, out, dict(made), views,
                              what="writing the graph exports and network figures")]
     t1 = time.perf_counter()
     if topic_job is not None:
@@ -167,10 +183,13 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
         timings["topics"] = t2 - t1
         more = prepare_graphs(corpus, {"topics": graphs["topics"]})
         if more:
-            background.append(Background(write_exports, out, more, what="writing the topic graph exports"))
+            background += [Background(write_exports, out, more, part, what="writing the topic graph exports")
+                           for part in EXPORT_PARTS]
             made.update(more)
         t1 += time.perf_counter() - t2
     t2 = time.perf_counter()
+    if hasattr(summary, "result"):  # still being made on the other core
+        summary = summary.result()
     write_report(out, rep, tables, summary=summary, html=False)
     t3 = time.perf_counter()
     if views:
@@ -201,7 +220,7 @@ def _report_figures(out, rep, tables, views):
 
 def _exports_and_network_figures(out, made, views):
     from .views.build import write_exports, write_network_figures
-    write_exports(out, made)
+    write_exports(out, made, "other")
     if views:
         write_network_figures(out, made)
 

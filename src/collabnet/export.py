@@ -267,17 +267,23 @@ def node_edge_csv(G) -> tuple[str, str]:
     return nd.to_csv(index=False), ed.to_csv(index=False)
 
 
-def write_graph(G: nx.Graph, folder: str, name: str, unit: str = "item", units: str = "items") -> list[str]:
-    """Write every export of G into folder; return the paths written."""
+EXPORT_PARTS = ("xml", "other")  # GraphML + GEXF; Pajek, VOSviewer and CSV: about half the work each
+
+
+def write_graph(G: nx.Graph, folder: str, name: str, unit: str = "item", units: str = "items",
+                part: str | None = None) -> list[str]:
+    """Write every export of G into folder (``part``: only the "xml" or the "other" half); return the paths."""
     G = nx.relabel_nodes(G, {n: str(n) for n in G.nodes}) if any(not isinstance(n, str) for n in G.nodes) else G
     out = {}
-    flat = flatten(G)
-    out[f"{name}.graphml"] = graphml(G, flat)
-    out[f"{name}.gexf"] = gexf(G, flat)
-    out[f"{name}.net"] = pajek(G)
-    out[f"{name}_vosviewer_map.txt"], out[f"{name}_vosviewer_network.txt"] = vosviewer_map_network(G)
-    out[f"{name}_vosviewer.json"] = vosviewer_json(G, unit, units)
-    out[f"{name}_nodes.csv"], out[f"{name}_edges.csv"] = node_edge_csv(G)
+    if part in (None, "xml"):
+        flat = flatten(G)
+        out[f"{name}.graphml"] = graphml(G, flat)
+        out[f"{name}.gexf"] = gexf(G, flat)
+    if part in (None, "other"):
+        out[f"{name}.net"] = pajek(G)
+        out[f"{name}_vosviewer_map.txt"], out[f"{name}_vosviewer_network.txt"] = vosviewer_map_network(G)
+        out[f"{name}_vosviewer.json"] = vosviewer_json(G, unit, units)
+        out[f"{name}_nodes.csv"], out[f"{name}_edges.csv"] = node_edge_csv(G)
     paths = []
     for fn, text in out.items():
         p = os.path.join(folder, fn)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 import orjson
 import pandas as pd
@@ -110,10 +111,7 @@ def _row(wid, pos, au, aff, th: Thesaurus, how: Counter):
     country, country_src = None, None
     if key:
         inst, itype = aff.get("inst_name"), aff.get("inst_type")
-        sector = sector_of_type(itype)
-        sector, sector_src = (sector, "openalex") if sector else ("other", "unresolved")
-        country = country_code(aff.get("country")) if aff.get("country") else None
-        country_src = "openalex" if country else None
+        sector, sector_src, country, country_src = _id_fields(itype, aff.get("country"))
     elif raw:
         p = parse_affiliation(raw)
         inst, sector, sector_src = p.organisation, p.sector, p.sector_source
@@ -151,6 +149,15 @@ def _row(wid, pos, au, aff, th: Thesaurus, how: Counter):
     return (wid, pos, name, aid, orcid, corr, raw, key, inst, sector, sector_src, itype, country, country_src)
 
 
+@lru_cache(maxsize=None)
+def _id_fields(itype, cc):
+    """(sector, sector source, country, country source) of an institution that OpenAlex identifies."""
+    sector = sector_of_type(itype)
+    sector, sector_src = (sector, "openalex") if sector else ("other", "unresolved")
+    country = country_code(cc) if cc else None
+    return sector, sector_src, country, "openalex" if country else None
+
+
 def _unify_names(a: pd.DataFrame) -> None:
     """One key and one display name per institution.
 
@@ -173,11 +180,12 @@ def _unify_names(a: pd.DataFrame) -> None:
         a.loc[sub.index[namerows.values], "institution_key"] = remap
     sub = a.loc[has, ["institution_key", "institution"]]
     counts = defaultdict(Counter)
-    for k, nm in zip(sub["institution_key"], sub["institution"]):
-        counts[k][nm] += 1
+    pairs = sub.groupby(["institution_key", "institution"], sort=False, dropna=False).size()
+    for (k, nm), n in pairs.items():
+        counts[k][nm] += int(n)
     display = {k: min(c.items(), key=lambda kv: (display_preference(kv[0]), -kv[1], kv[0]))[0]
                for k, c in counts.items()}
-    a.loc[has, "institution"] = [display[k] for k in a.loc[has, "institution_key"]]
+    a.loc[has, "institution"] = a.loc[has, "institution_key"].map(display)
 
 
 def unresolved_report(a: pd.DataFrame, top: int = 20) -> dict:

@@ -9,6 +9,7 @@ from ..errors import InputError
 from .common import FileReport, canonical_doc_type, find_doi, new_aff, new_author, new_record, norm_doi, parse_year
 
 PREFIX = "https://openalex.org/"
+PREFIX_LEN = len(PREFIX)
 
 
 def _id(value) -> str | None:
@@ -202,7 +203,11 @@ def convert(w: dict, path: str, recno: int, lineno, report: FileReport, where: s
         report.warn("authorships truncated (countries_distinct_count exceeds the countries listed)", where)
     refs = []
     for r in w.get("referenced_works") or []:
-        rid = _id(r)
-        refs.append({"raw": rid, "doi": find_doi(r) if "doi.org" in str(r) else None, "openalex_id": rid})
+        if isinstance(r, str) and r.startswith(PREFIX):  # the usual form: https://openalex.org/W...
+            rid = intern(r[PREFIX_LEN:])
+            refs.append({"raw": rid, "doi": None, "openalex_id": rid})
+        elif r:
+            rid = _id(r)
+            refs.append({"raw": rid, "doi": find_doi(r) if "doi.org" in str(r) else None, "openalex_id": rid})
     rec["references"] = refs
     return rec

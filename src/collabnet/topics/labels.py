@@ -55,31 +55,46 @@ def lemma(word: str) -> str:
 
 def paper_terms(title: str | None, keywords: list[str]) -> tuple[set, dict]:
     """Terms of one paper (1-3-grams of the title, keywords whole and as n-grams) and lemma -> surface form."""
-    stops = stop_words()
     terms, surface = set(), {}
-    texts = [title or ""] + [k for k in keywords if k]
-    for text in texts:
-        raw = _raw_tokens(text)
-        toks = [t.lower() for t in raw]
-        lem = [lemma(t) for t in toks]
-        for n in (1, 2, 3):
-            for i in range(len(toks) - n + 1):
-                g = lem[i:i + n]
-                if g[0] in stops or g[-1] in stops or toks[i] in stops or toks[i + n - 1] in stops:
-                    continue
-                if any(t.isdigit() for t in g):
-                    continue
-                key = " ".join(g)
-                terms.add(key)
-                surface.setdefault(key, " ".join(raw[i:i + n]))
+    for text in [title or ""] + [k for k in keywords if k]:
+        for key, surf in _text_grams(text):
+            terms.add(key)
+            surface.setdefault(key, surf)
     for k in keywords:
-        raw = _raw_tokens(k)
-        if raw:
-            key = " ".join(lemma(t.lower()) for t in raw)
-            if key not in stops:
-                terms.add(key)
-                surface[key] = " ".join(raw)  # a keyword's own spelling wins
+        kk = _keyword_term(k)
+        if kk is not None:
+            terms.add(kk[0])
+            surface[kk[0]] = kk[1]  # a keyword's own spelling wins
     return terms, surface
+
+
+@lru_cache(maxsize=200_000)
+def _text_grams(text: str) -> tuple:
+    """(lemma key, surface) of the 1-3-grams of one text that neither start nor end with a stop word and
+    hold no number, in order (keywords repeat from paper to paper: each is split once)."""
+    stops = stop_words()
+    raw = _raw_tokens(text)
+    toks = [t.lower() for t in raw]
+    lem = [lemma(t) for t in toks]
+    out = []
+    for n in (1, 2, 3):
+        for i in range(len(toks) - n + 1):
+            g = lem[i:i + n]
+            if g[0] in stops or g[-1] in stops or toks[i] in stops or toks[i + n - 1] in stops:
+                continue
+            if any(t.isdigit() for t in g):
+                continue
+            out.append((" ".join(g), " ".join(raw[i:i + n])))
+    return tuple(out)
+
+
+@lru_cache(maxsize=200_000)
+def _keyword_term(k: str):
+    raw = _raw_tokens(k)
+    if not raw:
+        return None
+    key = " ".join(lemma(t.lower()) for t in raw)
+    return None if key in stop_words() else (key, " ".join(raw))
 
 
 def _keywords(row) -> list[str]:
@@ -95,7 +110,8 @@ def cluster_terms(works: pd.DataFrame, membership: pd.Series, clusters: list, to
     """cluster -> [(term surface form, score, tf)] for the given clusters, best first."""
     per_paper = {}
     surf_count: dict = defaultdict(Counter)
-    for row in works.to_dict("records"):
+    cols = [c for c in ("work_id", "title", "keywords", "index_keywords") if c in works]
+    for row in works[cols].to_dict("records"):
         t, s = paper_terms(row.get("title"), _keywords(row))
         per_paper[row["work_id"]] = t
         for k, v in s.items():

@@ -75,9 +75,10 @@ def prepare_graphs(corpus, graphs: dict) -> dict:
     return made
 
 
-def write_exports(out: str, made: dict) -> None:
+def write_exports(out: str, made: dict, part: str | None = None) -> None:
+    """The graph files of every graph (``part``: one half of the formats, see ``export.write_graph``)."""
     for name, m in made.items():
-        write_graph(m[1], os.path.join(out, "networks"), name, m[6], m[7])
+        write_graph(m[1], os.path.join(out, "networks"), name, m[6], m[7], part=part)
 
 
 def write_view_pages(out: str, made: dict, *, max_nodes: int = MAX_NODES, min_edge_weight=None,
