@@ -53,8 +53,8 @@ def resolve(works: list[dict], thesaurus: Thesaurus | None = None, consume: bool
                 a_rows.append(_row(wid, pos, au, aff, th, how))
         for aff in w["unlinked"]:
             a_rows.append(_row(wid, -1, None, aff, th, how))
-        for i, ref in enumerate(w["references"]):
-            r_rows.append((wid, i, ref.get("raw"), ref.get("doi"), ref.get("openalex_id")))
+        for i, (raw, doi, oa) in enumerate(w["references"]):
+            r_rows.append((wid, i, raw, doi, oa))
         c = w.get("citations", {})
         cby = w.get("counts_by_year")
         w_rows.append({

@@ -27,6 +27,9 @@ def read_file(path, encoding: str | None = None, report: FileReport | None = Non
     if head and openalex.is_jsonl_head(head) and _sniff_head(path, head) == "openalex":
         # JSON Lines (the OpenAlex snapshot's format) is streamed line by line: memory stays flat
         return _finish(path, list(openalex.parse(path, None, report)), report, "openalex")
+    if head and _sniff_head(path, head) == "scopus" and _streamable(path, head):
+        # a large UTF-8 Scopus CSV is parsed straight from the file: the decoded text is never held whole
+        return _finish(path, _scopus_stream(path, report), report, "scopus")
     data = read_bytes(path)
     text = decode(path, data, encoding)
     del data
@@ -45,6 +48,36 @@ def read_file(path, encoding: str | None = None, report: FileReport | None = Non
         it = pubmed.parse(path, text, report)
     records = list(it)
     return _finish(path, records, report, fmt)
+
+
+STREAM_FROM_BYTES = 32 * 2 ** 20
+
+
+def _streamable(path, head: bytes) -> bool:
+    """A file big enough to be worth streaming, and UTF-8 (no UTF-16 byte-order mark, no NUL bytes)."""
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return False
+    return size >= STREAM_FROM_BYTES and head[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" not in head
+
+
+def _scopus_stream(path, report) -> list[dict]:
+    import gzip
+    from .textio import GZIP_MAGIC
+    with open(path, "rb") as f:
+        gz = f.read(2) == GZIP_MAGIC
+    opener = gzip.open if gz else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            return list(scopus.parse(path, fh, report))
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"is not UTF-8 (byte 0x{exc.object[exc.start]:02x} cannot be decoded)",
+                         where=f"after record {report.records}",
+                         hint="Re-export it as UTF-8, or name its encoding, e.g. --encoding latin-1") from None
+    except (OSError, EOFError) as exc:
+        raise InputError(path, f"the gzip stream is damaged or truncated ({exc})",
+                         hint="Download or copy the file again") from None
 
 
 def _sniff_head(path, head: bytes) -> str | None:

@@ -69,8 +69,48 @@ def group_records(records: list[dict]) -> list[list[dict]]:
     return groups
 
 
+def _dedup_ci(items) -> list:
+    """Items in order, case-insensitive duplicates dropped."""
+    seen, out = set(), []
+    for k in items:
+        lk = k.lower()
+        if lk not in seen:
+            seen.add(lk)
+            out.append(k)
+    return out
+
+
+def _single(r: dict) -> dict:
+    """merge_group of a group of one record (nearly every work): the same result, without the unions."""
+    base = dict(r)
+    for f in ("keywords", "index_keywords", "fields"):
+        base[f] = _dedup_ci(r[f])
+    refs, seen = [], set()
+    for ref in r["references"]:
+        key = ref[2] or ref[1] or ref[0]
+        if key and key not in seen:
+            seen.add(key)
+            refs.append(ref)
+    base["references"] = refs
+    cites = {}
+    if r["cited_by"] is not None:
+        cites[r["source"]] = r["cited_by"]
+    if r["source"] == "wos" and r.get("cited_by_all") is not None:
+        cites.setdefault("wos_all", r["cited_by_all"])
+    base["citations"] = cites
+    for f in ("fwci", "top10", "percentile", "counts_by_year"):
+        base.setdefault(f, None)
+    base["is_retracted"] = bool(r["is_retracted"])
+    base["is_paratext"] = bool(r["is_paratext"])
+    base["sources"] = [r["source"]] if r["source"] in SOURCE_PRIORITY else sorted({r["source"]}, key=SOURCE_PRIORITY.index)
+    base["provenance"] = [(r["file"], r["record"], r["line"])]
+    return base
+
+
 def merge_group(group: list[dict]) -> dict:
     """One work from the records that are the same work."""
+    if len(group) == 1:
+        return _single(group[0])
     best = min(range(len(group)), key=lambda i: (_rank(group[i]), i))
     base = dict(group[best])
     ordered = sorted(group, key=_rank)
@@ -92,7 +132,7 @@ def merge_group(group: list[dict]) -> dict:
     refs, seen = [], set()
     for r in ordered:
         for ref in r["references"]:
-            key = ref.get("openalex_id") or ref.get("doi") or ref.get("raw")
+            key = ref[2] or ref[1] or ref[0]  # (raw, doi, openalex_id)
             if key and key not in seen:
                 seen.add(key)
                 refs.append(ref)

@@ -205,9 +205,9 @@ def convert(w: dict, path: str, recno: int, lineno, report: FileReport, where: s
     for r in w.get("referenced_works") or []:
         if isinstance(r, str) and r.startswith(PREFIX):  # the usual form: https://openalex.org/W...
             rid = intern(r[PREFIX_LEN:])
-            refs.append({"raw": rid, "doi": None, "openalex_id": rid})
+            refs.append((rid, None, rid))
         elif r:
             rid = _id(r)
-            refs.append({"raw": rid, "doi": find_doi(r) if "doi.org" in str(r) else None, "openalex_id": rid})
+            refs.append((rid, find_doi(r) if "doi.org" in str(r) else None, rid))
     rec["references"] = refs
     return rec

@@ -61,6 +61,9 @@ def _split_authors(value: str, new_layout: bool) -> list[str]:
 
 def _tile(segs: list[str], known: set[str]) -> list[str] | None:
     """Split consecutive segments into strings all found in ``known`` (longest first)."""
+    whole = ", ".join(segs)
+    if whole in known:  # one affiliation (the usual case): what the longest-first search below finds first
+        return [whole]
     n = len(segs)
     best: list = [None] * (n + 1)
     best[n] = []
@@ -122,10 +125,11 @@ def _align(names: list[str], entries: list[tuple[str, list[str]]]) -> list[list[
     return out if slot == len(names) - 1 else None
 
 
-def parse(path: str, text: str, report: FileReport):
-    """Yield canonical records from the text of a Scopus CSV file."""
+def parse(path: str, text, report: FileReport):
+    """Yield canonical records from the text of a Scopus CSV file (a string, or a text file opened with
+    newline="")."""
     report.format = "scopus"
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline="") if isinstance(text, str) else text)
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as exc:
@@ -269,7 +273,7 @@ def parse(path: str, text: str, report: FileReport):
         # ---- references
         refs = g("References")
         if refs:
-            rec["references"] = [{"raw": r.strip(), "doi": find_doi(r), "openalex_id": None}
+            rec["references"] = [(r.strip(), find_doi(r), None)
                                  for r in refs.split("; ") if r.strip()]
         yield rec
     if mangled and report.records and bad_width > report.records / 2:

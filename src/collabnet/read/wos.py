@@ -231,6 +231,6 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
             authors[i]["corresponding"] = True
     rec["authors"] = authors
     rec["unlinked"] = unlinked
-    rec["references"] = [{"raw": r, "doi": find_doi(r), "openalex_id": None}
+    rec["references"] = [(r, find_doi(r), None)
                          for r in f.get("CR", []) if r.strip()]
     return rec

@@ -74,6 +74,8 @@ def resolve_references(corpus, fuzzy: bool = True) -> tuple[pd.DataFrame, dict]:
         fill(refs["doi"].str.lower().map(_unique_map(w["doi"].str.lower(), w["work_id"])), "doi")
     parsed = None
     todo = cited.isna() & refs["raw"].notna() if n else pd.Series(dtype=bool)
+    if n and "openalex_id" in refs:  # a bare OpenAlex id carries no author, year or title to parse
+        todo &= refs["raw"] != refs["openalex_id"]
     if todo.any():
         parsed = pd.DataFrame([_parse(r) for r in refs.loc[todo, "raw"]], index=refs.index[todo],
                               columns=["au", "year", "vol", "page", "titles"])
@@ -93,11 +95,19 @@ def resolve_references(corpus, fuzzy: bool = True) -> tuple[pd.DataFrame, dict]:
         fill(tk.map(tmap).reindex(refs.index), "title")
         if fuzzy:
             fill(_fuzzy(parsed[cited.reindex(parsed.index).isna()], w, sur), "fuzzy_title")
-    ext = refs.get("doi").map(lambda d: f"doi:{d.lower()}" if isinstance(d, str) else None) if n else pd.Series(dtype=object)
-    if n and "openalex_id" in refs:
-        ext = ext.fillna(refs["openalex_id"].map(lambda x: f"openalex:{x}" if isinstance(x, str) else None))
+    ext = pd.Series([None] * n, index=refs.index, dtype="object")
     if n:
-        ext = ext.fillna(refs["raw"].map(lambda r: "ref:" + (title_key(r) or "") if isinstance(r, str) else None))
+        d = refs["doi"]
+        m = d.map(lambda x: isinstance(x, str)).astype(bool)
+        ext[m] = "doi:" + d[m].str.lower()
+        if "openalex_id" in refs:
+            o = refs["openalex_id"]
+            m = ext.isna() & o.map(lambda x: isinstance(x, str)).astype(bool)
+            ext[m] = "openalex:" + o[m]
+        r = refs["raw"]
+        m = ext.isna() & r.map(lambda x: isinstance(x, str)).astype(bool)
+        if m.any():
+            ext[m] = r[m].map(lambda x: "ref:" + (title_key(x) or ""))
     refs["cited_work_id"] = cited
     refs["how"] = how
     refs["ext_id"] = ext
