@@ -238,13 +238,14 @@ def main():
                         res["pyBibX"] = {"error": str(exc).splitlines()[-1][:160]}
             peers.append((name, res))
             print(name, {k: round(v.get("wall", 0), 1) for k, v in res.items()}, flush=True)
-    write_section("build", report(rows, floors, peers))
+    # a --quick run (scale 1 only) keeps its own section, so it never overwrites a full run's figures
+    write_section("build-quick" if a.quick else "build", report(rows, floors, peers, quick=a.quick))
     print(f"written {os.path.join(HERE, 'RESULTS.md')}")
 
 
-def report(rows, floors, peers) -> str:
+def report(rows, floors, peers, quick: bool = False) -> str:
     fl = {(s, f): r for s, f, r in floors}
-    L = ["## Build time and memory (bench/run.py)", "",
+    L = ["## Build time and memory (bench/run.py" + (" --quick: scale 1 only)" if quick else ")"), "",
          f"Machine: {machine()}. Date: {time.strftime('%Y-%m-%d')}.",
          "Planted worlds from `seedworld.py --world jpnl --scale S`; `collabnet build --focus 'JP NL' --timings` in a child",
          "process (wall = whole process including Python start-up; stages from `--timings`; peak = max RSS of the",

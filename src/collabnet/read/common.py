@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import unquote
 
 CURRENT_YEAR = _dt.date.today().year
@@ -149,6 +150,7 @@ def parse_int(value) -> int | None:
 _TITLE_NON = re.compile(r"[^0-9a-z]+")
 
 
+@lru_cache(maxsize=1 << 18)
 def title_key(title: str | None) -> str | None:
     """Title NFKD, accents removed, casefolded, non-alphanumerics to one space (methods.md 8.3)."""
     if not title:
@@ -162,6 +164,7 @@ def title_key(title: str | None) -> str | None:
     return s or None
 
 
+@lru_cache(maxsize=1 << 18)
 def surname_key(name: str | None) -> str | None:
     """Surname of "Surname, Given", "Surname I." or "Given Surname" forms, as a bare lowercase key."""
     if not name:

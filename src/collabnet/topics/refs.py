@@ -77,7 +77,9 @@ def resolve_references(corpus, fuzzy: bool = True) -> tuple[pd.DataFrame, dict]:
     if n and "openalex_id" in refs:  # a bare OpenAlex id carries no author, year or title to parse
         todo &= refs["raw"] != refs["openalex_id"]
     if todo.any():
-        parsed = pd.DataFrame([_parse(r) for r in refs.loc[todo, "raw"]], index=refs.index[todo],
+        raws = refs.loc[todo, "raw"]
+        once = {r: _parse(r) for r in pd.unique(raws)}  # a cited work's string recurs in every citing paper
+        parsed = pd.DataFrame([once[r] for r in raws], index=refs.index[todo],
                               columns=["au", "year", "vol", "page", "titles"])
         sur = _first_surnames(corpus).reindex(w["work_id"]).to_numpy()
         wk = pd.Series([f"{s}|{y}|{v}|{p}" if s and pd.notna(y) and v and p else None
@@ -107,7 +109,8 @@ def resolve_references(corpus, fuzzy: bool = True) -> tuple[pd.DataFrame, dict]:
         r = refs["raw"]
         m = ext.isna() & r.map(lambda x: isinstance(x, str)).astype(bool)
         if m.any():
-            ext[m] = r[m].map(lambda x: "ref:" + (title_key(x) or ""))
+            vals = r[m]
+            ext[m] = vals.map({x: "ref:" + (title_key(x) or "") for x in pd.unique(vals)})
     refs["cited_work_id"] = cited
     refs["how"] = how
     refs["ext_id"] = ext
