@@ -289,11 +289,11 @@ def _baseline_rows(corpus, baseline: pd.DataFrame, ids) -> pd.DataFrame:
     w = corpus.works.set_index("work_id").loc[ids]
     fields = baseline["field"].astype(str).unique()
     single = len(fields) == 1
-    key = []
-    for wid, r in w.iterrows():
-        f = str(r.get("fields") or "").split("; ")[0] if not single else fields[0]
-        key.append((wid, r["year"], r["doc_type"], f))
-    k = pd.DataFrame(key, columns=["work_id", "year", "doc_type", "field"])
+    if single:
+        f = [fields[0]] * len(w)
+    else:
+        f = [str(v or "").split("; ")[0] for v in (w["fields"] if "fields" in w else [None] * len(w))]
+    k = pd.DataFrame(list(zip(w.index, w["year"], w["doc_type"], f)), columns=["work_id", "year", "doc_type", "field"])
     b = baseline.copy()
     b.loc[b["field"] == "*", "field"] = None
     m = k.merge(b.drop(columns=["document_type"]), on=["year", "doc_type", "field"], how="left")
