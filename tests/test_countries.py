@@ -24,6 +24,8 @@ def test_country_names(name, code):
     ("Peking Univ, Beijing, Peoples R China.", "CN", "string"),
     ("UNIV MICHIGAN,DEPT SURG,ANN ARBOR,MI 48109.", "US", "us-zip"),
     ("Stanford Univ, Stanford, CA", "US", "string:ambiguous"),
+    # real WoS address without the zip code (capture_recapture_part01.txt)
+    ("Calif Dept Fish & Wildlife, Los Angeles, CA USA", "US", "string"),
     ("Univ Tokyo, Bunkyo Ku, Tokyo 1138655, Japan.", "JP", "string"),
     ("Dept Surg, Kyoto, Japan. Electronic address: someone@kyoto-u.ac.jp", "JP", "string"),
     ("HNERM.", None, "unresolved"),

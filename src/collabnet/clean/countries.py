@@ -34,6 +34,7 @@ US_STATES = set(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK "
     "OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR".split())
 _US_ZIP = re.compile(r"\b([A-Z]{2})\s+\d{5}(?:-\d{4})?(?:\s+USA)?$")
+_US_STATE_USA = re.compile(r"\b([A-Z]{2})\s+USA$")  # WoS without the zip code: "Los Angeles, CA USA"
 _EMAIL_TAIL = re.compile(r"(?:;\s*)?(?:electronic address|e-?mail)\s*:.*$", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
 _DIGITS = re.compile(r"\b[\w-]*\d[\w-]*\b")
@@ -105,6 +106,8 @@ def address_country(addr: str | None) -> tuple[str | None, str]:
     ('US', 'string')
     >>> address_country("Harvard Med Sch, Boston, MA 02115 USA.")
     ('US', 'us-zip')
+    >>> address_country("Univ Calif Los Angeles, Los Angeles, CA USA")
+    ('US', 'string')
     >>> address_country("Univ Hong Kong, Pokfulam, Hong Kong, Peoples R China.")
     ('HK', 'string')
     """
@@ -120,6 +123,9 @@ def address_country(addr: str | None) -> tuple[str | None, str]:
     m = _US_ZIP.search(last)
     if m and m.group(1) in US_STATES and (last.endswith("USA") or len(segs) >= 2):
         return "US", "us-zip"
+    m = _US_STATE_USA.search(last)
+    if m and m.group(1) in US_STATES:
+        return "US", "string"
     if len(last) == 2 and last.isupper() and last.isalpha() and _key(last) not in PRE_MAP:
         # a bare two-letter element is a US state far more often than an ISO code ("Stanford, CA")
         return ("US", "string:ambiguous") if last in US_STATES else (None, "unresolved")
