@@ -169,8 +169,7 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
     rep, tables = analyse(corpus, focus, base, counting, topics=None, graphs=graphs, world_output=world,
                           timings=timings)
     t0 = time.perf_counter()
-    # figures and graph files are drawn and written by other processes while this one goes on; matplotlib
-    # is imported once, here, rather than in each of them
+    # figures and graph files are drawn and written by other processes while this one goes on
     report_figures = Background(_report_figures, out, rep, tables, views, what="drawing the report figures")
     made = prepare_graphs(corpus, graphs)
     background = [Background(write_exports, out, dict(made), "xml", what="writing the GraphML and GEXF files"),

@@ -65,8 +65,7 @@ def read_dask(*paths, scheduler: str | None = None, thesaurus=None, keep_retract
     from distributed import Client, LocalCluster
 
     from .clean.thesaurus import Thesaurus
-    from .read import _gc_paused, build_corpus, head_bytes, openalex
-    from .read import _sniff_head
+    from .read import _gc_paused, build_corpus, stream_kind
     t0 = time.perf_counter()
     flat = [os.fspath(p) for p in paths]
     if not flat:
@@ -85,18 +84,14 @@ def read_dask(*paths, scheduler: str | None = None, thesaurus=None, keep_retract
         warnings.filterwarnings("ignore", message=".*large graph.*")  # blocks travel with their tasks by design
         futures = []  # (path, future) in input order
         for p in flat:
-            head = head_bytes(p) if encoding is None else b""
-            if head and openalex.is_jsonl_head(head) and _sniff_head(p, head) == "openalex":
+            if stream_kind(p, encoding) == "openalex-jsonl":
                 for recno0, block in _blocks(p, chunk_records):
                     futures.append((p, client.submit(_read_block, p, block, recno0, pure=False)))
             else:
                 futures.append((p, client.submit(_read_whole, p, encoding, pure=False)))
         records, reports = [], {}
         for p, fut in futures:
-            try:
-                recs, rep = fut.result()
-            except CollabnetError:
-                raise
+            recs, rep = fut.result()
             records.extend(recs)
             if p in reports:
                 reports[p].absorb(rep)

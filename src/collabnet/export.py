@@ -70,7 +70,7 @@ def _unify(dicts) -> None:
                 d[k] = conv(d[k])
 
 
-_GRAPHML_TYPE = {bool: "boolean", int: "long", float: "double", str: "string"}
+_XML_TYPE = {bool: "boolean", int: "long", float: "double", str: "string"}  # GraphML and GEXF
 
 
 def graphml(G, flat=None) -> str:
@@ -83,7 +83,7 @@ def graphml(G, flat=None) -> str:
         out = {}
         for d in rows:
             for k, v in d.items():
-                out.setdefault(k, _GRAPHML_TYPE.get(type(v), "string"))
+                out.setdefault(k, _XML_TYPE.get(type(v), "string"))
         return dict(sorted(out.items()))
     nk = keys(d for _, d in H.nodes(data=True))
     ek = keys(d for _, _, d in H.edges(data=True))
@@ -111,9 +111,6 @@ def graphml(G, flat=None) -> str:
     return "\n".join(lines) + "\n"
 
 
-_GEXF_TYPE = {bool: "boolean", int: "long", float: "double", str: "string"}
-
-
 def _gexf_val(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -134,7 +131,7 @@ def gexf(G, flat=None) -> str:
         out = {}
         for k in keys:
             t = next((type(d[k]) for d in rows if k in d), str)
-            out[k] = _GEXF_TYPE.get(t, "string")
+            out[k] = _XML_TYPE.get(t, "string")
         return out
     nk = kind(node_keys, [d for _, d in H.nodes(data=True)])
     ek = kind(edge_keys, [d for _, _, d in H.edges(data=True)])

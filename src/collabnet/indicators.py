@@ -22,8 +22,6 @@ def _ids(corpus, works=None) -> list:
     all_ids = corpus._cached("sorted_work_ids", lambda: sorted(corpus.works["work_id"]))
     if works is None:
         return all_ids
-    if isinstance(works, pd.Series):
-        works = works.to_numpy()
     keep = set(works)
     return [w for w in all_ids if w in keep]
 

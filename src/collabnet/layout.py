@@ -121,10 +121,9 @@ def communities(G: nx.Graph, seed: int = SEED) -> dict:
     nodes = sorted(G.nodes, key=str)
     if not nodes:
         return {}
-    idx = {u: k for k, u in enumerate(nodes)}
-    edges = sorted((min(idx[u], idx[v]), max(idx[u], idx[v])) for u, v in G.edges())
-    g = ig.Graph(n=len(nodes), edges=edges)
-    g.es["weight"] = [float(G.edges[nodes[a], nodes[b]].get("weight", 1.0)) for a, b in edges]
+    i, j, w = _edge_arrays(G, nodes)
+    g = ig.Graph(n=len(nodes), edges=np.column_stack([i, j]).tolist())
+    g.es["weight"] = w.tolist()
     part = la.find_partition(g, la.RBConfigurationVertexPartition, weights="weight", seed=seed, n_iterations=-1)
     m = np.asarray(part.membership)
     sizes = np.bincount(m)

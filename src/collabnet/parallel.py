@@ -51,10 +51,7 @@ class Background:
             self.proc.start()
             send.close()
         else:
-            try:
-                self._value = fn(*args, **kwargs)
-            except CollabnetError:
-                raise
+            self._value = fn(*args, **kwargs)
             self._done = True
 
     def result(self):
@@ -75,5 +72,3 @@ class Background:
         if self._error is not None:
             raise CollabnetError(f"{self.what} failed: {self._error}")
         return self._value
-
-    join = result

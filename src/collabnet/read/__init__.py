@@ -23,11 +23,11 @@ def read_file(path, encoding: str | None = None, report: FileReport | None = Non
     """Records of one export file (format sniffed from its content) and what happened reading it."""
     path = os.fspath(path)
     report = report or FileReport(path)
-    head = head_bytes(path) if encoding is None else b""
-    if head and openalex.is_jsonl_head(head) and _sniff_head(path, head) == "openalex":
+    how = stream_kind(path, encoding)
+    if how == "openalex-jsonl":
         # JSON Lines (the OpenAlex snapshot's format) is streamed line by line: memory stays flat
         return _finish(path, list(openalex.parse(path, None, report)), report, "openalex")
-    if head and _sniff_head(path, head) == "scopus" and _streamable(path, head):
+    if how == "scopus":
         # a large UTF-8 Scopus CSV is parsed straight from the file: the decoded text is never held whole
         return _finish(path, _scopus_stream(path, report), report, "scopus")
     data = read_bytes(path)
@@ -53,6 +53,19 @@ def read_file(path, encoding: str | None = None, report: FileReport | None = Non
 STREAM_FROM_BYTES = 32 * 2 ** 20
 
 
+def stream_kind(path, encoding: str | None = None) -> str | None:
+    """"openalex-jsonl" or "scopus" when the file is read as a stream (from its first 64 kB), else None."""
+    head = head_bytes(path) if encoding is None else b""
+    if not head:
+        return None
+    fmt = _sniff_head(path, head)
+    if fmt == "openalex" and openalex.is_jsonl_head(head):
+        return "openalex-jsonl"
+    if fmt == "scopus" and _streamable(path, head):
+        return "scopus"
+    return None
+
+
 def _streamable(path, head: bytes) -> bool:
     """A file big enough to be worth streaming, and UTF-8 (no UTF-16 byte-order mark, no NUL bytes)."""
     try:
@@ -63,13 +76,9 @@ def _streamable(path, head: bytes) -> bool:
 
 
 def _scopus_stream(path, report) -> list[dict]:
-    import gzip
-    from .textio import GZIP_MAGIC
-    with open(path, "rb") as f:
-        gz = f.read(2) == GZIP_MAGIC
-    opener = gzip.open if gz else open
+    from .textio import opener
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        with opener(path)(path, "rt", encoding="utf-8-sig", newline="") as fh:
             return list(scopus.parse(path, fh, report))
     except UnicodeDecodeError as exc:
         raise InputError(path, f"is not UTF-8 (byte 0x{exc.object[exc.start]:02x} cannot be decoded)",

@@ -80,63 +80,35 @@ def _dedup_ci(items) -> list:
     return out
 
 
-def _single(r: dict) -> dict:
-    """merge_group of a group of one record (nearly every work): the same result, without the unions."""
-    base = dict(r)
-    for f in ("keywords", "index_keywords", "fields"):
-        base[f] = _dedup_ci(r[f])
-    refs, seen = [], set()
-    for ref in r["references"]:
+def _dedup_refs(refs) -> list:
+    """References (raw, doi, openalex_id) in order, one per key (OpenAlex id, else DOI, else raw string)."""
+    seen, out = set(), []
+    for ref in refs:
         key = ref[2] or ref[1] or ref[0]
         if key and key not in seen:
             seen.add(key)
-            refs.append(ref)
-    base["references"] = refs
-    cites = {}
-    if r["cited_by"] is not None:
-        cites[r["source"]] = r["cited_by"]
-    if r["source"] == "wos" and r.get("cited_by_all") is not None:
-        cites.setdefault("wos_all", r["cited_by_all"])
-    base["citations"] = cites
-    for f in ("fwci", "top10", "percentile", "counts_by_year"):
-        base.setdefault(f, None)
-    base["is_retracted"] = bool(r["is_retracted"])
-    base["is_paratext"] = bool(r["is_paratext"])
-    base["sources"] = [r["source"]] if r["source"] in SOURCE_PRIORITY else sorted({r["source"]}, key=SOURCE_PRIORITY.index)
-    base["provenance"] = [(r["file"], r["record"], r["line"])]
-    return base
+            out.append(ref)
+    return out
 
 
 def merge_group(group: list[dict]) -> dict:
-    """One work from the records that are the same work."""
+    """One work from the records that are the same work (nearly always a group of one: no unions to make)."""
     if len(group) == 1:
-        return _single(group[0])
-    best = min(range(len(group)), key=lambda i: (_rank(group[i]), i))
-    base = dict(group[best])
-    ordered = sorted(group, key=_rank)
-    for f in ID_FIELDS + ("title", "year", "source_title", "volume", "issue", "first_page", "language",
-                          "abstract", "funding", "primary_topic", "countries_declared"):
-        if not base.get(f):
-            for r in ordered:
-                if r.get(f):
-                    base[f] = r[f]
-                    break
+        base, ordered = dict(group[0]), group
+    else:
+        best = min(range(len(group)), key=lambda i: (_rank(group[i]), i))
+        base = dict(group[best])
+        ordered = sorted(group, key=_rank)
+        for f in ID_FIELDS + ("title", "year", "source_title", "volume", "issue", "first_page", "language",
+                              "abstract", "funding", "primary_topic", "countries_declared"):
+            if not base.get(f):
+                for r in ordered:
+                    if r.get(f):
+                        base[f] = r[f]
+                        break
     for f in ("keywords", "index_keywords", "fields"):
-        seen, out = set(), []
-        for r in ordered:
-            for k in r[f]:
-                if k.lower() not in seen:
-                    seen.add(k.lower())
-                    out.append(k)
-        base[f] = out
-    refs, seen = [], set()
-    for r in ordered:
-        for ref in r["references"]:
-            key = ref[2] or ref[1] or ref[0]  # (raw, doi, openalex_id)
-            if key and key not in seen:
-                seen.add(key)
-                refs.append(ref)
-    base["references"] = refs
+        base[f] = _dedup_ci(k for r in ordered for k in r[f])
+    base["references"] = _dedup_refs(ref for r in ordered for ref in r["references"])
     cites = {}
     for r in ordered:
         if r["cited_by"] is not None:

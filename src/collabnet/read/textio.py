@@ -66,16 +66,19 @@ def decode(path, data: bytes, encoding: str | None = None) -> str:
                          hint="Re-export it as UTF-8, or name its encoding, e.g. --encoding latin-1") from None
 
 
+def opener(path):
+    """gzip.open for a gzip file (by its magic bytes), else open."""
+    with open(path, "rb") as f:
+        return gzip.open if f.read(2) == GZIP_MAGIC else open
+
+
 def head_bytes(path, n: int = 65536) -> bytes:
     """The first n (decompressed) bytes of a file, for sniffing before a streaming read."""
     path = os.fspath(path)
     if not os.path.exists(path) or os.path.isdir(path):
         return b""
-    with open(path, "rb") as f:
-        magic = f.read(2)
     try:
-        opener = gzip.open if magic == GZIP_MAGIC else open
-        with opener(path, "rb") as f:
+        with opener(path)(path, "rb") as f:
             return f.read(n)
     except (OSError, EOFError):
         return b""
@@ -85,11 +88,8 @@ def iter_lines(path):
     """(line number, bytes) of a (gzipped) text file, streamed: memory does not grow with the file.
     A UTF-8 byte-order mark on the first line is dropped."""
     path = os.fspath(path)
-    with open(path, "rb") as f:
-        magic = f.read(2)
-    opener = gzip.open if magic == GZIP_MAGIC else open
     try:
-        with opener(path, "rb") as f:
+        with opener(path)(path, "rb") as f:
             for lineno, line in enumerate(f, 1):
                 yield lineno, (line[3:] if lineno == 1 and line.startswith(b"\xef\xbb\xbf") else line)
     except (OSError, EOFError) as exc:
