@@ -105,3 +105,53 @@ def test_large_graph_layout_is_deterministic_and_keeps_groups_apart():
     assert spread_in < 0.5 * spread_all
     # without groups, the connected components are the groups (here one component): still deterministic
     assert layout(G) == layout(G)
+
+
+def _jsonl_with_quirks(tmp_path, n=23):
+    """n works (the fixture's four, renumbered) with blank lines, two malformed lines and a non-work."""
+    import gzip
+    import json
+    from conftest import FIXTURES
+    base = [json.loads(x) for x in open(FIXTURES / "openalex_works.jsonl", encoding="utf-8") if x.strip()]
+    lines = []
+    for i in range(n):
+        w = json.loads(json.dumps(base[i % len(base)]))
+        w["id"] = f"https://openalex.org/W{1000 + i}"
+        w["doi"] = f"https://doi.org/10.9999/split.{i}"
+        w["title"] = f"{w.get('title')} part {i}"
+        lines.append(json.dumps(w))
+        if i in (3, 11):
+            lines.append("")
+        if i in (5, 17):
+            lines.append('{"id": "https://openalex.org/W9", "title": ')  # cut off
+        if i == 8:
+            lines.append('{"foo": 1}')  # not a work
+    p = tmp_path / "split.jsonl.gz"
+    with gzip.open(p, "wt", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    return p
+
+
+def test_jsonl_read_on_two_cores_equals_one_process(tmp_path, monkeypatch):
+    """A JSON Lines file parsed block by block by two processes gives the records, skip counts and
+    examples (first three, in file order) that one process gives."""
+    import importlib
+
+    import collabnet
+    rd = importlib.import_module("collabnet.read")  # the package (collabnet.read is also the function)
+    p = _jsonl_with_quirks(tmp_path)
+    monkeypatch.setattr(rd, "SPLIT_FROM_BYTES", 0)
+    monkeypatch.setattr(rd, "SPLIT_BLOCK", 2)  # 13 blocks of 2 lines: both processes get several
+    two = collabnet.read(p, progress=False)
+    monkeypatch.setenv("COLLABNET_WORKERS", "1")
+    one = collabnet.read(p, progress=False)
+    assert len(one.works) == 17  # the fixture's third work is paratext: 6 of the 23 are excluded
+    assert one.meta["excluded"] == {"retracted": 0, "paratext": 6}
+    rep = one.meta["inputs"][0]
+    assert rep["records"] == 26  # 23 works, 2 malformed lines, 1 non-work (blank lines are not records)
+    assert rep["skipped"] == {"malformed JSON line (unexpected end of data)": 2,
+                              "not an OpenAlex work (no id, doi or title)": 1}
+    assert list(one.works["openalex_id"]) == [f"W{1000 + i}" for i in range(23) if i % 4 != 2]
+    assert two.meta == one.meta
+    for a, b in ((two.works, one.works), (two.authorships, one.authorships), (two.references, one.references)):
+        assert a.equals(b)

@@ -39,22 +39,6 @@ def _read_whole(path, encoding):
     return read_file(path, encoding=encoding)
 
 
-def _blocks(path, size):
-    """(first record number - 1, [(line number, bytes)]) blocks of a JSON Lines file, blank lines dropped."""
-    from .read.textio import iter_lines
-    block, recno0, n = [], 0, 0
-    for lineno, line in iter_lines(path):
-        if not line.strip():
-            continue
-        block.append((lineno, line))
-        n += 1
-        if len(block) >= size:
-            yield recno0, block
-            recno0, block = n, []
-    if block:
-        yield recno0, block
-
-
 def read_dask(*paths, scheduler: str | None = None, thesaurus=None, keep_retracted: bool = False,
               encoding: str | None = None, chunk_records: int = CHUNK_RECORDS, n_workers: int | None = None,
               timings: dict | None = None):
@@ -85,7 +69,8 @@ def read_dask(*paths, scheduler: str | None = None, thesaurus=None, keep_retract
         futures = []  # (path, future) in input order
         for p in flat:
             if stream_kind(p, encoding) == "openalex-jsonl":
-                for recno0, block in _blocks(p, chunk_records):
+                from .read.openalex import blocks
+                for _, recno0, block in blocks(p, chunk_records):
                     futures.append((p, client.submit(_read_block, p, block, recno0, pure=False)))
             else:
                 futures.append((p, client.submit(_read_whole, p, encoding, pure=False)))

@@ -20,6 +20,8 @@ import html
 import io
 import json
 import os
+import re
+from typing import NamedTuple
 
 import networkx as nx
 import pandas as pd
@@ -40,23 +42,72 @@ def _flat(v):
     return json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def flatten(G: nx.Graph) -> nx.Graph:
-    """A copy with sorted nodes/edges and only str/int/float/bool attributes (GraphML and GEXF need that)."""
-    H = nx.Graph()
-    H.graph.update({k: _flat(v) for k, v in sorted(G.graph.items())})
-    for n in sorted(G.nodes, key=str):
-        H.add_node(str(n), **{k: _flat(v) for k, v in sorted(G.nodes[n].items())})
-    for (u, v), d in sorted((tuple(sorted((str(a), str(b)))), d) for a, b, d in G.edges(data=True)):
-        H.add_edge(u, v, **{k: _flat(x) for k, x in sorted(d.items())})
-    _unify(H.nodes.values())
-    _unify([d for _, _, d in H.edges(data=True)])
+def sorted_edges(G: nx.Graph) -> list:
+    """(u, v, data) of every edge with u < v, sorted by (u, v): the one edge order of every export
+    (node ids are strings here, so this is also the order of their positions in the sorted node list).
+    The adjacency dict is walked directly: networkx's edge view costs twice as much per edge."""
+    out = []
+    seen = set()
+    for u, nbrs in G._adj.items():
+        for v, d in nbrs.items():
+            if v not in seen:
+                out.append((u, v, d) if u < v else (v, u, d))
+        seen.add(u)
+    out.sort(key=_pair)
+    return out
+
+
+def _pair(e):
+    return e[0], e[1]
+
+
+_XML_SPECIAL = re.compile(r'[&<>"\n\r\t]')
+
+
+def _qa(s: str) -> str:
+    """``xml.sax.saxutils.quoteattr``, with a fast path for the usual string that needs no escaping."""
+    if _XML_SPECIAL.search(s) is None:
+        return '"' + s + '"'
+    from xml.sax.saxutils import quoteattr
+    return quoteattr(s)
+
+
+class Flat(NamedTuple):
+    """A graph as GraphML and GEXF write it: sorted string node ids, u < v edges in (u, v) order, and only
+    str/int/float/bool attributes (keys sorted)."""
+    graph: dict
+    nodes: list  # [(id, attrs)]
+    edges: list  # [(u, v, attrs)]
+
+
+def _flat_attrs(d: dict) -> dict:
+    if len(d) == 1:  # the usual edge: one weight
+        for k, v in d.items():
+            if type(v) in _PLAIN:
+                return {k: v}
+    return {k: _flat(v) for k, v in sorted(d.items())}
+
+
+_PLAIN = {str, int, float, bool}
+
+
+def flatten(G: nx.Graph, edges: list | None = None) -> Flat:
+    """The graph with sorted nodes/edges and only str/int/float/bool attributes (GraphML and GEXF need that);
+    ``edges``: ``sorted_edges(G)`` when already computed (G's nodes then are strings)."""
+    nodes = [(str(n), {k: _flat(v) for k, v in sorted(G.nodes[n].items())}) for n in sorted(G.nodes, key=str)]
+    if edges is None:
+        edges = [(u, v, d) for (u, v), d in
+                 sorted((tuple(sorted((str(a), str(b)))), d) for a, b, d in G.edges(data=True))]
+    H = Flat({k: _flat(v) for k, v in sorted(G.graph.items())}, nodes,
+             [(u, v, _flat_attrs(d)) for u, v, d in edges])
+    _unify([d for _, d in H.nodes])
+    _unify([d for _, _, d in H.edges])
     return H
 
 
 def _unify(dicts) -> None:
     """One type per attribute (GEXF/GraphML declare it once): ints mixed with floats become floats,
     anything mixed with strings becomes a string."""
-    dicts = list(dicts)
     kinds: dict = {}
     for d in dicts:
         for k, v in d.items():
@@ -73,10 +124,30 @@ def _unify(dicts) -> None:
 _XML_TYPE = {bool: "boolean", int: "long", float: "double", str: "string"}  # GraphML and GEXF
 
 
-def graphml(G, flat=None) -> str:
+def _xml_text(v) -> str:
+    """An attribute value as XML element text (floats and ints, the usual values, take the short way)."""
+    t = type(v)
+    if t is float:
+        return repr(v)
+    if t is int:
+        return str(v)
+    from xml.sax.saxutils import escape
+    return escape(_gexf_val(v))
+
+
+def _xml_attr(v) -> str:
+    """An attribute value as a quoted XML attribute value."""
+    t = type(v)
+    if t is float:
+        return '"' + repr(v) + '"'
+    if t is int:
+        return '"' + str(v) + '"'
+    return _qa(_gexf_val(v))
+
+
+def graphml(G, flat: Flat | None = None) -> str:
     """GraphML written directly (networkx's writer takes 1 s per 50k edges): one <key> per attribute with
     its type, list/dict attributes already flattened to JSON strings (see ``flatten``)."""
-    from xml.sax.saxutils import escape, quoteattr
     H = flat if flat is not None else flatten(G)
 
     def keys(rows):
@@ -85,8 +156,8 @@ def graphml(G, flat=None) -> str:
             for k, v in d.items():
                 out.setdefault(k, _XML_TYPE.get(type(v), "string"))
         return dict(sorted(out.items()))
-    nk = keys(d for _, d in H.nodes(data=True))
-    ek = keys(d for _, _, d in H.edges(data=True))
+    nk = keys(d for _, d in H.nodes)
+    ek = keys(d for _, _, d in H.edges)
     gk = keys([H.graph])
     ids = {}
     lines = ['<?xml version="1.0" encoding="utf-8"?>',
@@ -97,16 +168,20 @@ def graphml(G, flat=None) -> str:
     for scope, kk in (("graph", gk), ("node", nk), ("edge", ek)):
         for k, t in kk.items():
             ids[(scope, k)] = f"d{len(ids)}"
-            lines.append(f'  <key id="{ids[(scope, k)]}" for="{scope}" attr.name={quoteattr(k)} attr.type="{t}" />')
+            lines.append(f'  <key id="{ids[(scope, k)]}" for="{scope}" attr.name={_qa(k)} attr.type="{t}" />')
     lines.append('  <graph edgedefault="undirected">')
     for k, v in H.graph.items():
-        lines.append(f'    <data key="{ids[("graph", k)]}">{escape(_gexf_val(v))}</data>')
-    for n, d in H.nodes(data=True):
-        data = "".join(f'<data key="{ids[("node", k)]}">{escape(_gexf_val(v))}</data>' for k, v in d.items())
-        lines.append(f'    <node id={quoteattr(str(n))}>{data}</node>')
-    for u, v, d in H.edges(data=True):
-        data = "".join(f'<data key="{ids[("edge", k)]}">{escape(_gexf_val(x))}</data>' for k, x in d.items())
-        lines.append(f'    <edge source={quoteattr(str(u))} target={quoteattr(str(v))}>{data}</edge>')
+        lines.append(f'    <data key="{ids[("graph", k)]}">{_xml_text(v)}</data>')
+    opening = {k: f'<data key="{i}">' for (scope, k), i in ids.items() if scope == "node"}
+    quoted = {}
+    for n, d in H.nodes:
+        data = "".join([opening[k] + _xml_text(v) + "</data>" for k, v in d.items()])
+        quoted[n] = q = _qa(n)
+        lines.append(f'    <node id={q}>{data}</node>')
+    opening = {k: f'<data key="{i}">' for (scope, k), i in ids.items() if scope == "edge"}
+    for u, v, d in H.edges:
+        data = "".join([opening[k] + _xml_text(x) + "</data>" for k, x in d.items()])
+        lines.append(f'    <edge source={quoted[u]} target={quoted[v]}>{data}</edge>')
     lines += ['  </graph>', '</graphml>']
     return "\n".join(lines) + "\n"
 
@@ -119,13 +194,12 @@ def _gexf_val(v) -> str:
     return str(v)
 
 
-def gexf(G, flat=None) -> str:
+def gexf(G, flat: Flat | None = None) -> str:
     """GEXF 1.2draft (static, undirected), written directly: networkx's writer builds an ElementTree of the
     whole graph (5 s for a 54k-edge graph) and stamps today's date, which breaks byte-identical runs."""
-    from xml.sax.saxutils import quoteattr
     H = flat if flat is not None else flatten(G)
-    node_keys = sorted({k for _, d in H.nodes(data=True) for k in d if k not in ("label",)})
-    edge_keys = sorted({k for _, _, d in H.edges(data=True) for k in d if k != "weight"})
+    node_keys = sorted({k for _, d in H.nodes for k in d if k not in ("label",)})
+    edge_keys = sorted({k for _, _, d in H.edges for k in d if k != "weight"})
 
     def kind(keys, rows):
         out = {}
@@ -133,8 +207,8 @@ def gexf(G, flat=None) -> str:
             t = next((type(d[k]) for d in rows if k in d), str)
             out[k] = _XML_TYPE.get(t, "string")
         return out
-    nk = kind(node_keys, [d for _, d in H.nodes(data=True)])
-    ek = kind(edge_keys, [d for _, _, d in H.edges(data=True)])
+    nk = kind(node_keys, [d for _, d in H.nodes])
+    ek = kind(edge_keys, [d for _, _, d in H.edges])
     nid = {k: i for i, k in enumerate(node_keys)}
     eid = {k: i for i, k in enumerate(edge_keys)}
     lines = ['<?xml version="1.0" encoding="utf-8"?>',
@@ -143,19 +217,22 @@ def gexf(G, flat=None) -> str:
              '  <meta>', '    <creator>collabnet</creator>', '  </meta>',
              '  <graph defaultedgetype="undirected" mode="static" name="">',
              '    <attributes class="node" mode="static">']
-    lines += [f'      <attribute id="{nid[k]}" title={quoteattr(k)} type="{nk[k]}" />' for k in node_keys]
+    lines += [f'      <attribute id="{nid[k]}" title={_qa(k)} type="{nk[k]}" />' for k in node_keys]
     lines += ['    </attributes>', '    <attributes class="edge" mode="static">']
-    lines += [f'      <attribute id="{eid[k]}" title={quoteattr(k)} type="{ek[k]}" />' for k in edge_keys]
+    lines += [f'      <attribute id="{eid[k]}" title={_qa(k)} type="{ek[k]}" />' for k in edge_keys]
     lines += ['    </attributes>', '    <nodes>']
-    for n, d in H.nodes(data=True):
+    quoted = {}
+    for n, d in H.nodes:
         label = d.get("label", d.get("name", n))
-        vals = "".join(f'<attvalue for="{nid[k]}" value={quoteattr(_gexf_val(d[k]))} />' for k in node_keys if k in d)
-        lines.append(f'      <node id={quoteattr(str(n))} label={quoteattr(str(label))}><attvalues>{vals}</attvalues></node>')
+        vals = "".join([f'<attvalue for="{nid[k]}" value={_xml_attr(d[k])} />' for k in node_keys if k in d])
+        quoted[n] = q = _qa(n)
+        lines.append(f'      <node id={q} label={_qa(str(label))}><attvalues>{vals}</attvalues></node>')
     lines += ['    </nodes>', '    <edges>']
-    for i, (u, v, d) in enumerate(H.edges(data=True)):
-        w = f' weight="{_gexf_val(float(d["weight"]))}"' if "weight" in d else ""
-        vals = "".join(f'<attvalue for="{eid[k]}" value={quoteattr(_gexf_val(d[k]))} />' for k in edge_keys if k in d)
-        lines.append(f'      <edge id="{i}" source={quoteattr(str(u))} target={quoteattr(str(v))}{w}>'
+    for i, (u, v, d) in enumerate(H.edges):
+        w = f' weight="{repr(float(d["weight"]))}"' if "weight" in d else ""
+        vals = "".join([f'<attvalue for="{eid[k]}" value={_xml_attr(d[k])} />' for k in edge_keys if k in d]) \
+            if edge_keys else ""
+        lines.append(f'      <edge id="{i}" source={quoted[u]} target={quoted[v]}{w}>'
                      f'<attvalues>{vals}</attvalues></edge>')
     lines += ['    </edges>', '  </graph>', '</gexf>']
     return "\n".join(lines) + "\n"
@@ -165,12 +242,12 @@ def _pajek_label(s: str) -> str:
     return '"' + str(s).replace('"', "'").replace("\n", " ") + '"'
 
 
-def pajek(G) -> str:
+def pajek(G, edges: list | None = None) -> str:
     nodes = sorted(G.nodes, key=str)
     idx = {n: k + 1 for k, n in enumerate(nodes)}
     lines = [f"*Vertices {len(nodes)}"] + [f"{idx[n]} {_pajek_label(n)}" for n in nodes] + ["*Edges"]
-    for u, v in sorted((tuple(sorted((a, b), key=lambda n: idx[n])) for a, b in G.edges()), key=lambda e: (idx[e[0]], idx[e[1]])):
-        lines.append(f"{idx[u]} {idx[v]} {_num(G.edges[u, v].get('weight', 1.0))}")
+    for u, v, d in (sorted_edges(G) if edges is None else edges):
+        lines.append(f"{idx[u]} {idx[v]} {_num(d.get('weight', 1.0))}")
     return "\n".join(lines) + "\n"
 
 
@@ -188,7 +265,7 @@ def _vos_label(G, n) -> str:
     return _label(G, n).replace("<", "\u2039").replace(">", "\u203a")
 
 
-def vosviewer_items(G):
+def vosviewer_items(G, edges: list | None = None):
     nodes = sorted(G.nodes, key=str)
     strength = dict(G.degree(weight="weight"))
     items = []
@@ -209,13 +286,13 @@ def vosviewer_items(G):
         if scores:
             it["scores"] = scores
         items.append(it)
-    links = [{"source_id": str(u), "target_id": str(v), "strength": float(G.edges[u, v].get("weight", 1.0))}
-             for u, v in sorted((tuple(sorted((str(a), str(b)))) for a, b in G.edges()))]
+    links = [{"source_id": u, "target_id": v, "strength": float(d.get("weight", 1.0))}
+             for u, v, d in (sorted_edges(G) if edges is None else edges)]
     return items, links
 
 
-def vosviewer_json(G, unit: str = "item", units: str = "items") -> str:
-    items, links = vosviewer_items(G)
+def vosviewer_json(G, unit: str = "item", units: str = "items", edges: list | None = None) -> str:
+    items, links = vosviewer_items(G, edges)
     data = {"network": {"items": items, "links": links},
             "config": {"terminology": {"item": unit, "items": units, "link": "co-authorship link",
                                        "links": "co-authorship links", "link_strength": "link strength",
@@ -224,7 +301,7 @@ def vosviewer_json(G, unit: str = "item", units: str = "items") -> str:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
 
 
-def vosviewer_map_network(G) -> tuple[str, str]:
+def vosviewer_map_network(G, edges: list | None = None) -> tuple[str, str]:
     """VOSviewer map file (tab-separated, numeric ids) and network file (id, id, strength)."""
     nodes = sorted(G.nodes, key=str)
     idx = {n: k + 1 for k, n in enumerate(nodes)}
@@ -246,20 +323,19 @@ def vosviewer_map_network(G) -> tuple[str, str]:
             row.append(int(d["cluster"]))
         row += [G.degree(n), round(float(strength[n]), 6), int(d.get("works", 0)), round(float(d.get("citations", 0)), 6)]
         w.writerow(row)
-    net = io.StringIO()
-    wn = csv.writer(net, delimiter="\t", lineterminator="\n")
-    for u, v in sorted((tuple(sorted((a, b), key=lambda n: idx[n])) for a, b in G.edges()), key=lambda e: (idx[e[0]], idx[e[1]])):
-        wn.writerow([idx[u], idx[v], _num(G.edges[u, v].get("weight", 1.0))])
-    return m.getvalue(), net.getvalue()
+    # id, id, strength: numbers only, so no field needs the csv module's quoting
+    net = "".join([f"{idx[u]}\t{idx[v]}\t{_num(d.get('weight', 1.0))}\n"
+                   for u, v, d in (sorted_edges(G) if edges is None else edges)])
+    return m.getvalue(), net
 
 
-def node_edge_csv(G) -> tuple[str, str]:
+def node_edge_csv(G, edges: list | None = None) -> tuple[str, str]:
     nodes = sorted(G.nodes, key=str)
     cols = sorted({k for n in nodes for k in G.nodes[n]})
     nd = pd.DataFrame([{"id": str(n), **{k: _flat(G.nodes[n].get(k)) for k in cols}} for n in nodes], columns=["id"] + cols)
-    ecols = sorted({k for _, _, d in G.edges(data=True) for k in d})
-    ed = pd.DataFrame([{"source": u, "target": v, **{k: _flat(G.edges[u, v].get(k)) for k in ecols}}
-                       for u, v in sorted((tuple(sorted((str(a), str(b)))) for a, b in G.edges()))],
+    edges = sorted_edges(G) if edges is None else edges
+    ecols = sorted({k for _, _, d in edges for k in d})
+    ed = pd.DataFrame([{"source": u, "target": v, **{k: _flat(d.get(k)) for k in ecols}} for u, v, d in edges],
                       columns=["source", "target"] + ecols)
     return nd.to_csv(index=False), ed.to_csv(index=False)
 
@@ -272,15 +348,16 @@ def write_graph(G: nx.Graph, folder: str, name: str, unit: str = "item", units: 
     """Write every export of G into folder (``part``: only the "xml" or the "other" half); return the paths."""
     G = nx.relabel_nodes(G, {n: str(n) for n in G.nodes}) if any(not isinstance(n, str) for n in G.nodes) else G
     out = {}
+    edges = sorted_edges(G)
     if part in (None, "xml"):
-        flat = flatten(G)
+        flat = flatten(G, edges)
         out[f"{name}.graphml"] = graphml(G, flat)
         out[f"{name}.gexf"] = gexf(G, flat)
     if part in (None, "other"):
-        out[f"{name}.net"] = pajek(G)
-        out[f"{name}_vosviewer_map.txt"], out[f"{name}_vosviewer_network.txt"] = vosviewer_map_network(G)
-        out[f"{name}_vosviewer.json"] = vosviewer_json(G, unit, units)
-        out[f"{name}_nodes.csv"], out[f"{name}_edges.csv"] = node_edge_csv(G)
+        out[f"{name}.net"] = pajek(G, edges)
+        out[f"{name}_vosviewer_map.txt"], out[f"{name}_vosviewer_network.txt"] = vosviewer_map_network(G, edges)
+        out[f"{name}_vosviewer.json"] = vosviewer_json(G, unit, units, edges)
+        out[f"{name}_nodes.csv"], out[f"{name}_edges.csv"] = node_edge_csv(G, edges)
     paths = []
     for fn, text in out.items():
         p = os.path.join(folder, fn)

@@ -20,6 +20,10 @@ def forking() -> bool:
 
 
 def _child(conn, fn, args, kwargs):
+    # everything inherited from the parent is frozen: the cyclic collector never walks it (a walk writes
+    # to every object's header, which copies each page the child shares with the parent, and takes time)
+    import gc
+    gc.freeze()
     try:
         value = fn(*args, **kwargs)
         conn.send(("ok", value))

@@ -45,14 +45,15 @@ def resolve(works: list[dict], thesaurus: Thesaurus | None = None, consume: bool
     w_rows = []
     r_rows = []
     how = Counter()
+    pool: dict = {}  # one string object per distinct name, address and key (see _row)
     for w in works:
         wid = w["work_id"]
         for pos, au in enumerate(w["authors"]):
             affs = au["affs"] or [None]
             for aff in affs:
-                a_rows.append(_row(wid, pos, au, aff, th, how))
+                a_rows.append(_row(wid, pos, au, aff, th, how, pool))
         for aff in w["unlinked"]:
-            a_rows.append(_row(wid, -1, None, aff, th, how))
+            a_rows.append(_row(wid, -1, None, aff, th, how, pool))
         for i, (raw, doi, oa) in enumerate(w["references"]):
             r_rows.append((wid, i, raw, doi, oa))
         c = w.get("citations", {})
@@ -94,17 +95,25 @@ def resolve(works: list[dict], thesaurus: Thesaurus | None = None, consume: bool
     authorships["is_corresponding"] = authorships["is_corresponding"].astype(bool)
     refs = pd.DataFrame(r_rows, columns=["work_id", "position", "raw", "doi", "openalex_id"])
     refs["cited_work_id"] = pd.Series([None] * len(refs), dtype="object")
-    return works_df, authorships, refs, dict(how)
+    # one block per dtype now (copy consolidates), not at each later operation that needs it
+    return works_df.copy(), authorships.copy(), refs.copy(), dict(how)
 
 
-def _row(wid, pos, au, aff, th: Thesaurus, how: Counter):
+def _row(wid, pos, au, aff, th: Thesaurus, how: Counter, pool: dict):
+    """One authorship row.  Names, addresses and institution keys repeat across rows (an institution's
+    key on every one of its authorships): each distinct value is kept as one string object (``pool``),
+    which saves memory and makes the later group-bys faster (fewer, denser objects to hash and compare)."""
     name = au["name"] if au else None
+    if name:
+        name = pool.setdefault(name, name)
     aid = au["id"] if au else None
     orcid = au["orcid"] if au else None
     corr = bool(au["corresponding"]) if au else False
     if aff is None:
         return (wid, pos, name, aid, orcid, corr, None, None, None, None, None, None, None, None)
     raw = aff.get("raw")
+    if raw:
+        raw = pool.setdefault(raw, raw)
     key = _inst_key(aff)
     inst = itype = None
     sector = sector_src = None
@@ -146,6 +155,8 @@ def _row(wid, pos, au, aff, th: Thesaurus, how: Counter):
         country_src = "unresolved"
     if sector_src:
         how[sector_src] += 1
+    if key:
+        key = pool.setdefault(key, key)
     return (wid, pos, name, aid, orcid, corr, raw, key, inst, sector, sector_src, itype, country, country_src)
 
 

@@ -26,6 +26,8 @@ def read_file(path, encoding: str | None = None, report: FileReport | None = Non
     how = stream_kind(path, encoding)
     if how == "openalex-jsonl":
         # JSON Lines (the OpenAlex snapshot's format) is streamed line by line: memory stays flat
+        if _split_worthwhile(path):
+            return _finish(path, _jsonl_two_cores(path, report), report, "openalex")
         return _finish(path, list(openalex.parse(path, None, report)), report, "openalex")
     if how == "scopus":
         # a large UTF-8 Scopus CSV is parsed straight from the file: the decoded text is never held whole
@@ -51,6 +53,43 @@ def read_file(path, encoding: str | None = None, report: FileReport | None = Non
 
 
 STREAM_FROM_BYTES = 32 * 2 ** 20
+SPLIT_FROM_BYTES = 2 * 2 ** 20   # a JSON Lines file this big (on disk) is parsed on two cores
+SPLIT_BLOCK = 1000               # lines per block
+SPLIT_CHILD = (1, 3)             # of every 5 blocks the child parses these 2: it also pickles its records
+
+
+def _split_worthwhile(path) -> bool:
+    from ..parallel import forking
+    try:
+        return forking() and os.path.getsize(path) >= SPLIT_FROM_BYTES
+    except OSError:
+        return False
+
+
+def _jsonl_two_cores(path, report: FileReport) -> list[dict]:
+    """Records of a JSON Lines file parsed by this process and a forked child, block by block (both read
+    the whole stream; each converts its own blocks), put back in file order with the per-block reports
+    added up in order: the same records and report as one process gives."""
+    from ..parallel import Background
+    child = Background(_jsonl_share, path, True, what=f"reading {path}")
+    parts = _jsonl_share(path, False) + child.result()
+    parts.sort(key=lambda part: part[0])
+    records = []
+    for _, recs, rep in parts:
+        records.extend(recs)
+        report.absorb(rep)
+    return records
+
+
+def _jsonl_share(path, child: bool) -> list:
+    """[(block number, records, report)] of the blocks that the child (or the parent) parses."""
+    def mine(b):
+        return ((b % 5) in SPLIT_CHILD) == child
+    out = []
+    for b, recno0, lines in openalex.blocks(path, SPLIT_BLOCK, keep=mine):
+        rep = FileReport(path)
+        out.append((b, openalex.parse_lines(path, lines, recno0, rep), rep))
+    return out
 
 
 def stream_kind(path, encoding: str | None = None) -> str | None:

@@ -93,6 +93,28 @@ def iter_jsonl_stream(path: str, report: FileReport):
     yield from _jsonl_works(iter_lines(path), report)
 
 
+def blocks(path, size: int, keep=None):
+    """(block number, first record number - 1, [(line number, bytes)]) of a JSON Lines file in blocks of
+    ``size`` non-blank lines; ``keep(block number)`` False: the block is counted but its lines are not
+    collected (its lines list is empty)."""
+    from .textio import iter_lines
+    b, recno0, n, block = 0, 0, 0, []
+    wanted = keep is None or keep(0)
+    for lineno, line in iter_lines(path):
+        if not line.strip():
+            continue
+        if wanted:
+            block.append((lineno, line))
+        n += 1
+        if n - recno0 >= size:
+            if wanted:
+                yield b, recno0, block
+            b, recno0, block = b + 1, n, []
+            wanted = keep is None or keep(b)
+    if n > recno0 and wanted:
+        yield b, recno0, block
+
+
 def parse_lines(path: str, lines, recno0: int, report: FileReport) -> list[dict]:
     """Records of a block of JSON Lines [(line number, bytes)], numbered from recno0 + 1 (the Dask engine's unit)."""
     return list(_records(path, _jsonl_works(lines, report, recno0), report))

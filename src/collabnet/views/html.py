@@ -49,12 +49,14 @@ def view_data(G: nx.Graph, *, group: dict, group_names: dict, tip_fields, max_no
     nodes_all = sorted(G.nodes, key=str)
     keep = sorted(nodes_all, key=lambda u: (-float(G.nodes[u].get(size_attr, 0) or 0), str(u)))[:max_nodes]
     H = G.subgraph(keep)
-    ew = sorted((float(d.get("weight", 1.0)) for _, _, d in H.edges(data=True)), reverse=True)
+    inner = _inner_edges(G, keep)
+    ew = sorted((float(d.get("weight", 1.0)) for _, _, d in inner), reverse=True)
     auto = min_edge_weight is None
     if auto:
         min_edge_weight = ew[max_edges - 1] if len(ew) > max_edges else 0.0
-    edges = sorted(((str(u), str(v)) if str(u) < str(v) else (str(v), str(u)), d) for u, v, d in H.edges(data=True)
+    edges = sorted(((str(u), str(v)) if str(u) < str(v) else (str(v), str(u)), d) for u, v, d in inner
                    if float(d.get("weight", 1.0)) >= min_edge_weight)
+    del inner
     if auto and len(edges) > max_edges:  # ties at the threshold: keep the first max_edges in id order
         edges = sorted(edges, key=lambda e: (-float(e[1].get("weight", 1.0)), e[0]))[:max_edges]
         edges.sort(key=lambda e: e[0])
@@ -91,6 +93,21 @@ def view_data(G: nx.Graph, *, group: dict, group_names: dict, tip_fields, max_no
             "filtered": {"nodes_total": len(nodes_all), "nodes_shown": F.number_of_nodes(),
                          "edges_total": G.number_of_edges(), "edges_shown": len(edges),
                          "max_nodes": max_nodes, "min_edge_weight": round(float(min_edge_weight), 6)}}
+
+
+def _inner_edges(G: nx.Graph, keep: list) -> list:
+    """(u, v, data) of the edges of G between the nodes in ``keep``, each once: what iterating
+    ``G.subgraph(keep).edges`` gives, without the subgraph view's filtering of every neighbour."""
+    inside = set(keep)
+    seen = set()
+    out = []
+    adj = G.adj
+    for u in keep:
+        for v, d in adj[u].items():
+            if v in inside and v not in seen:
+                out.append((u, v, d))
+        seen.add(u)
+    return out
 
 
 def _fmt(v) -> str:
