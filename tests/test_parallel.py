@@ -44,6 +44,21 @@ def test_background_errors_name_the_work(monkeypatch):
             Background(_crash, what="drawing").result()
 
 
+def _bad_input():
+    from collabnet.errors import InputError
+    raise InputError("x.csv", "is not UTF-8", where="line 3", hint="Re-export it")
+
+
+def test_background_can_raise_the_childs_own_input_error():
+    """``reraise``: a bad input found in the child (the build's reader) comes back as the InputError itself,
+    so the command line prints its one-line message and exits with 2."""
+    from collabnet.errors import InputError
+    with pytest.raises(InputError) as info:
+        Background(_bad_input, what="reading", reraise=True, daemon=False).result()
+    assert (info.value.path, info.value.where, info.value.hint) == ("x.csv", "line 3", "Re-export it")
+    assert str(info.value) == "x.csv (line 3): is not UTF-8. Re-export it"
+
+
 def test_workers_1_runs_in_line(monkeypatch):
     monkeypatch.setenv("COLLABNET_WORKERS", "1")
     assert not forking()

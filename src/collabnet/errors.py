@@ -25,6 +25,9 @@ class InputError(CollabnetError):
         self.hint = hint
         super().__init__(self.__str__())
 
+    def __reduce__(self):  # pickled whole, so it comes back from a worker process as itself
+        return (self.__class__, (self.path, self.message, self.where, self.hint))
+
     def __str__(self) -> str:
         loc = self.path or "input"
         if self.where:

@@ -19,7 +19,7 @@ def forking() -> bool:
     return os.environ.get("COLLABNET_WORKERS", "") != "1" and "fork" in mp.get_all_start_methods()
 
 
-def _child(conn, fn, args, kwargs):
+def _child(conn, fn, args, kwargs, reraise=False):
     # everything inherited from the parent is frozen: the cyclic collector never walks it (a walk writes
     # to every object's header, which copies each page the child shares with the parent, and takes time)
     import gc
@@ -27,6 +27,11 @@ def _child(conn, fn, args, kwargs):
     try:
         value = fn(*args, **kwargs)
         conn.send(("ok", value))
+    except CollabnetError as exc:
+        try:
+            conn.send(("raise", exc) if reraise else ("error", str(exc)))
+        except Exception:
+            conn.send(("error", str(exc)))
     except BaseException as exc:  # report any failure to the parent, whatever it was
         detail = str(exc) if isinstance(exc, CollabnetError) else traceback.format_exc(limit=6)
         try:
@@ -39,9 +44,12 @@ def _child(conn, fn, args, kwargs):
 
 class Background:
     """Run ``fn(*args, **kwargs)`` in a forked child; ``result()`` waits and returns its value (or raises
-    :class:`CollabnetError` with what went wrong in the child).  ``what`` names the work in that message."""
+    :class:`CollabnetError` with what went wrong in the child).  ``what`` names the work in that message;
+    ``reraise``: a CollabnetError in the child (a bad input file) is raised as itself, unwrapped;
+    ``daemon`` False: the child may fork children of its own (and is not killed when the parent exits)."""
 
-    def __init__(self, fn, *args, what: str = "background work", **kwargs):
+    def __init__(self, fn, *args, what: str = "background work", daemon: bool = True, reraise: bool = False,
+                 **kwargs):
         self.what = what
         self.proc = None
         self._value = None
@@ -51,7 +59,7 @@ class Background:
             import multiprocessing as mp
             ctx = mp.get_context("fork")
             self._recv, send = ctx.Pipe(duplex=False)
-            self.proc = ctx.Process(target=_child, args=(send, fn, args, kwargs), daemon=True)
+            self.proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, reraise), daemon=daemon)
             self.proc.start()
             send.close()
         else:
@@ -71,8 +79,10 @@ class Background:
             self._done = True
             if status == "ok":
                 self._value = value
-            else:
+            else:  # a message, or (status "raise") the child's own exception
                 self._error = value
+        if isinstance(self._error, BaseException):
+            raise self._error
         if self._error is not None:
             raise CollabnetError(f"{self.what} failed: {self._error}")
         return self._value
