@@ -1,4 +1,6 @@
 """Each reader on a small hand-written fixture, with the exact rows it must produce."""
+import pytest
+
 import collabnet
 
 
@@ -126,3 +128,22 @@ def test_title_match_needs_same_first_author(tmp_path, fixture_path):
     a["authors"], b["authors"], d["authors"] = [new_author("Tanaka H.")], [new_author("Tanaka, Hiroshi")], [new_author("Smith J.")]
     groups = group_records([a, b, d])
     assert [len(g) for g in groups] == [2, 1]
+
+
+@pytest.mark.parametrize("slice_rows", [250_000, 3])
+def test_corpus_survives_save_and_load(tmp_path, fixture_path, monkeypatch, slice_rows):
+    """The build analyses the corpus it loads back from Parquet: every table comes back equal, with its
+    dtypes, also when the tables are written a few rows at a time (one row group per slice)."""
+    import collabnet.corpus as cc
+    monkeypatch.setattr(cc, "PARQUET_SLICE", slice_rows)
+    c = collabnet.read(*[fixture_path(n) for n in ("scopus_2023.csv", "wos_plain.txt", "openalex_works.jsonl",
+                                                   "medline.nbib")], progress=False)
+    assert len(c.authorships) > 3 and len(c.references) > 3  # so the small slices do split the tables
+    c.save(tmp_path / "corpus")
+    back = cc.Corpus.load(tmp_path / "corpus")
+    for name in ("works", "authorships", "references"):
+        a, b = getattr(c, name), getattr(back, name)
+        assert list(a.columns) == list(b.columns)
+        assert list(a.dtypes) == list(b.dtypes), name
+        assert a.equals(b), name
+    assert back.meta["inputs"] == c.meta["inputs"]

@@ -294,7 +294,10 @@ def _centrality_igraph(G, nodes, idx, comps) -> dict:
     w = np.array([x for _, _, x in ed], dtype=float)
     g.es["weight"] = w.tolist()
     g.es["distance"] = (1.0 / w).tolist() if len(w) else []
-    bet = np.array(g.betweenness(directed=False, weights="distance"), dtype=float) if n else np.zeros(0)
+    # betweenness and closeness each run a shortest-path search from every node: on a large graph the
+    # betweenness goes to the other core while this process does the closeness and the rest
+    from .parallel import Background
+    bet_job = Background(_betweenness, g, what="betweenness") if len(ed) >= SPLIT_BETWEENNESS_EDGES else None
     clo = np.nan_to_num(np.array(g.closeness(weights="distance", normalized=True), dtype=float)) if n else np.zeros(0)
     eig = np.full(n, np.nan)
     if comps and len(comps[0]) > 1:
@@ -317,5 +320,14 @@ def _centrality_igraph(G, nodes, idx, comps) -> dict:
         k = np.diff(A.indptr).astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             clw = np.where(k > 1, tri / (k * (k - 1)), 0.0)
+    bet = bet_job.result() if bet_job is not None else _betweenness(g)
     return {"betweenness": bet, "closeness_raw": clo, "eigenvector": eig, "pagerank": pr,
             "clustering": cl, "clustering_weighted": clw}
+
+
+SPLIT_BETWEENNESS_EDGES = 5000
+
+
+def _betweenness(g) -> np.ndarray:
+    """Weighted (distance = 1/weight) betweenness of an igraph graph, unnormalised."""
+    return np.array(g.betweenness(directed=False, weights="distance"), dtype=float) if g.vcount() else np.zeros(0)

@@ -55,8 +55,8 @@ class Background:
         self._value = None
         self._error = None
         self._done = False
-        if forking():
-            import multiprocessing as mp
+        import multiprocessing as mp
+        if forking() and not mp.current_process().daemon:  # (a daemon process may not have children)
             ctx = mp.get_context("fork")
             self._recv, send = ctx.Pipe(duplex=False)
             self.proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, reraise), daemon=daemon)

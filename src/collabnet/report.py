@@ -38,7 +38,8 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
     G = country_graph(corpus, counting=counting)
     GI = institution_graph(corpus, counting=counting)
     big = GI.number_of_edges() >= BACKGROUND_CENTRALITY_EDGES
-    central = Background(_centralities, G, GI, what="network centrality") if big else None
+    # (not a daemon: it hands the betweenness of a large graph on to a process of its own)
+    central = Background(_centralities, G, GI, what="network centrality", daemon=False) if big else None
     t_net = time.perf_counter() - t0
     t0 = time.perf_counter()
     if len(focus) == 2:

@@ -77,7 +77,8 @@ def resolve(works: list[dict], thesaurus: Thesaurus | None = None, consume: bool
         })
         if consume:
             w.clear()
-    authorships = pd.DataFrame(a_rows, columns=AUTHORSHIP_COLUMNS)
+    authorships = _frame(a_rows, AUTHORSHIP_COLUMNS)
+    del a_rows
     _unify_names(authorships)
     works_df = pd.DataFrame(w_rows)
     if works_df.empty:
@@ -93,10 +94,24 @@ def resolve(works: list[dict], thesaurus: Thesaurus | None = None, consume: bool
         works_df["top10_openalex"] = works_df["top10_openalex"].astype("boolean")
     authorships["position"] = authorships["position"].astype("int32")
     authorships["is_corresponding"] = authorships["is_corresponding"].astype(bool)
-    refs = pd.DataFrame(r_rows, columns=["work_id", "position", "raw", "doi", "openalex_id"])
+    refs = _frame(r_rows, ["work_id", "position", "raw", "doi", "openalex_id"])
+    del r_rows
     refs["cited_work_id"] = pd.Series([None] * len(refs), dtype="object")
-    # one block per dtype now (copy consolidates), not at each later operation that needs it
-    return works_df.copy(), authorships.copy(), refs.copy(), dict(how)
+    return works_df, authorships, refs, dict(how)
+
+
+def _frame(rows: list, columns: list) -> pd.DataFrame:
+    """DataFrame of a list of row tuples, built column by column and emptying the list as it goes: the
+    peak is the rows plus one column, not the rows plus pandas' two-dimensional copy of them all."""
+    if not rows:
+        return pd.DataFrame(rows, columns=columns)
+    cols = list(zip(*rows))
+    rows.clear()
+    data = {}
+    for i, name in enumerate(columns):
+        data[name] = pd.Series(cols[i])
+        cols[i] = None
+    return pd.DataFrame(data, columns=columns)
 
 
 def _row(wid, pos, au, aff, th: Thesaurus, how: Counter, pool: dict):
