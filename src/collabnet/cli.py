@@ -93,8 +93,12 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
     # (the Dask engine's driver stays in this process: a forked child of a process that has run a Dask
     # client before would inherit its event-loop threads' locks)
     args = (inputs, corpus_dir, engine, scheduler, thesaurus, keep_retracted, encoding, _progress(quiet))
-    stages.update(_read_and_save(*args) if engine == "dask" else
-                  Background(_read_and_save, *args, what="reading the inputs", daemon=False, reraise=True).result())
+    if engine == "dask":
+        stages.update(_read_and_save(*args))
+    else:
+        reader = Background(_read_and_save, *args, what="reading the inputs", daemon=False, reraise=True)
+        _preload(views=not no_views)  # while the child reads
+        stages.update(reader.result())
     t0 = time.perf_counter()
     corpus = Corpus.load(corpus_dir)
     # the corpus lives to the end: keep the cyclic garbage collector from rescanning its millions of
@@ -181,9 +185,7 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
     from .views.build import prepare_graphs, write_exports, write_view_pages
     # the libraries every forked child needs are imported once, here, not once per child (igraph alone,
     # which pulls in matplotlib, takes 0.6 s)
-    import importlib
-    for mod in ("igraph", "leidenalg") + (("collabnet.figures",) if views else ()):
-        importlib.import_module(mod)
+    _preload(views)
     # the topic clustering runs on the second core while the indicators and networks are computed here
     topic_job = None if topics is None else Background(run_topics_for, corpus, topics, base, focus,
                                                        what="topic clustering")
@@ -228,6 +230,15 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
                    + (f", {os.path.join(out, 'report.html')}" if views else ""))
         if "topics_info" in rep:
             click.echo(format_topics(rep["topics_info"], out))
+
+
+def _preload(views: bool) -> None:
+    """Import what the analysis and its forked children need (igraph, leidenalg, matplotlib: about a
+    second), once; the build does it while its reader child reads."""
+    import importlib
+    for mod in ("pyarrow.parquet", "igraph", "leidenalg", "collabnet.report", "collabnet.views.build",
+                "collabnet.topics.run") + (("collabnet.figures", "collabnet.html_report") if views else ()):
+        importlib.import_module(mod)
 
 
 def _report_figures(out, rep, tables, views):
