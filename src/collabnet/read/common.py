@@ -7,6 +7,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from sys import intern
 from urllib.parse import unquote
 
 CURRENT_YEAR = _dt.date.today().year
@@ -88,7 +89,8 @@ def new_author(name: str | None, full_name: str | None = None, author_id: str | 
 
 def new_aff(raw: str | None, *, inst_id: str | None = None, ror: str | None = None, inst_name: str | None = None,
             inst_type: str | None = None, country: str | None = None, lineage: list | None = None) -> dict:
-    return {"raw": raw, "inst_id": inst_id, "ror": ror, "inst_name": inst_name, "inst_type": inst_type,
+    # an address repeats on every paper of its authors: one string object for all of them (interned)
+    return {"raw": intern(raw) if raw else raw, "inst_id": inst_id, "ror": ror, "inst_name": inst_name, "inst_type": inst_type,
             "country": country, "lineage": lineage}
 
 

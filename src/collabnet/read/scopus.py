@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from sys import intern
 
 from ..errors import InputError
 from .common import (FileReport, canonical_doc_type, find_doi, new_aff, new_author, new_record, norm_doi,
@@ -273,7 +274,7 @@ def parse(path: str, text, report: FileReport):
         # ---- references
         refs = g("References")
         if refs:
-            rec["references"] = [(r.strip(), find_doi(r), None)
+            rec["references"] = [(intern(r.strip()), find_doi(r), None)
                                  for r in refs.split("; ") if r.strip()]
         yield rec
     if mangled and report.records and bad_width > report.records / 2:

@@ -5,6 +5,7 @@ import csv
 import html
 import io
 import re
+from sys import intern
 
 from ..errors import InputError
 from .common import (FileReport, canonical_doc_type, find_doi, new_aff, new_author, new_record, norm_doi,
@@ -231,6 +232,6 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
             authors[i]["corresponding"] = True
     rec["authors"] = authors
     rec["unlinked"] = unlinked
-    rec["references"] = [(r, find_doi(r), None)
+    rec["references"] = [(intern(r), find_doi(r), None)
                          for r in f.get("CR", []) if r.strip()]
     return rec
