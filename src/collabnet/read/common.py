@@ -77,7 +77,7 @@ def new_record(source: str, path: str, recno: int, line: int | None = None) -> d
         "cited_by": None, "cited_by_all": None, "fwci": None, "top10": None, "percentile": None,
         "counts_by_year": None, "keywords": [], "index_keywords": [], "fields": [], "primary_topic": None,
         "is_retracted": False, "is_paratext": False, "countries_declared": None, "institutions_declared": None,
-        "authors": [], "unlinked": [], "references": [], "funding": None, "abstract": None,
+        "authors": [], "unlinked": [], "references": [], "funding": None,
     }
 
 

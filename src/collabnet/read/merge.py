@@ -100,7 +100,7 @@ def merge_group(group: list[dict]) -> dict:
         base = dict(group[best])
         ordered = sorted(group, key=_rank)
         for f in ID_FIELDS + ("title", "year", "source_title", "volume", "issue", "first_page", "language",
-                              "abstract", "funding", "primary_topic", "countries_declared"):
+                              "funding", "primary_topic", "countries_declared"):
             if not base.get(f):
                 for r in ordered:
                     if r.get(f):

@@ -183,10 +183,6 @@ def convert(w: dict, path: str, recno: int, lineno, report: FileReport, where: s
     rec["fields"] = [sub or fld] if (sub or fld) else []
     rec["countries_declared"] = w.get("countries_distinct_count")
     rec["institutions_declared"] = w.get("institutions_distinct_count")
-    inv = w.get("abstract_inverted_index")
-    if isinstance(inv, dict) and inv:
-        pos = sorted((p, word) for word, ps in inv.items() for p in ps)
-        rec["abstract"] = " ".join(word for _, word in pos)
 
     found_countries = set()
     for au in w.get("authorships") or []:

@@ -97,8 +97,6 @@ def parse(path: str, text: str, report: FileReport):
                 rec["first_page"] = val.split("-")[0]
             elif tag == "LA":
                 rec["language"] = val
-            elif tag == "AB":
-                rec["abstract"] = val
         with_ad = [a for a in authors if a["affs"]]
         if len(authors) > 1 and len(with_ad) == 1 and with_ad[0] is authors[0]:
             # older records carry one AD for the first author only: treat it as the paper's, unlinked

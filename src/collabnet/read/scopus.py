@@ -209,7 +209,6 @@ def parse(path: str, text, report: FileReport):
         rec["issue"] = g("Issue") or None
         rec["first_page"] = g("Page start") or g("Art. No.") or None
         rec["language"] = g("Language of Original Document") or None
-        rec["abstract"] = g("Abstract") or None
         cb = g("Cited by")
         rec["cited_by"] = parse_int(cb) if cb else 0
         dt = g("Document Type")

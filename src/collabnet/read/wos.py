@@ -174,7 +174,6 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
     rec["issue"] = _first(f, "IS") or None
     rec["first_page"] = _first(f, "BP") or _first(f, "AR") or None
     rec["language"] = _first(f, "LA") or None
-    rec["abstract"] = _first(f, "AB") or None
     dt = _first(f, "DT")
     rec["doc_type_raw"] = dt or None
     rec["doc_type"] = canonical_doc_type(dt)
