@@ -32,8 +32,8 @@ def _child(conn, fn, args, kwargs, reraise=False):
             conn.send(("raise", exc) if reraise else ("error", str(exc)))
         except Exception:
             conn.send(("error", str(exc)))
-    except BaseException as exc:  # report any failure to the parent, whatever it was
-        detail = str(exc) if isinstance(exc, CollabnetError) else traceback.format_exc(limit=6)
+    except BaseException:  # report any other failure to the parent, whatever it was
+        detail = traceback.format_exc(limit=6)
         try:
             conn.send(("error", detail))
         except Exception:

@@ -45,11 +45,11 @@ def view_data(G: nx.Graph, *, group: dict, group_names: dict, tip_fields, max_no
     Keeps the ``max_nodes`` largest nodes (by ``size_attr``, ties by id) and the edges between them of at
     least ``min_edge_weight`` (default: the weight that keeps the ``max_edges`` strongest edges).
     """
+    from ..export import edges_among
     from ..layout import layout
     nodes_all = sorted(G.nodes, key=str)
     keep = sorted(nodes_all, key=lambda u: (-float(G.nodes[u].get(size_attr, 0) or 0), str(u)))[:max_nodes]
-    H = G.subgraph(keep)
-    inner = _inner_edges(G, keep)
+    inner = edges_among(G, keep)
     ew = sorted((float(d.get("weight", 1.0)) for _, _, d in inner), reverse=True)
     auto = min_edge_weight is None
     if auto:
@@ -61,7 +61,7 @@ def view_data(G: nx.Graph, *, group: dict, group_names: dict, tip_fields, max_no
         edges = sorted(edges, key=lambda e: (-float(e[1].get("weight", 1.0)), e[0]))[:max_edges]
         edges.sort(key=lambda e: e[0])
     F = nx.Graph()
-    F.add_nodes_from((u, H.nodes[u]) for u in sorted(keep, key=str))
+    F.add_nodes_from((u, G.nodes[u]) for u in sorted(keep, key=str))
     F.add_edges_from((a, b, d) for (a, b), d in edges)
     pos = positions if positions is not None else layout(F)
     strength = {}
@@ -93,21 +93,6 @@ def view_data(G: nx.Graph, *, group: dict, group_names: dict, tip_fields, max_no
             "filtered": {"nodes_total": len(nodes_all), "nodes_shown": F.number_of_nodes(),
                          "edges_total": G.number_of_edges(), "edges_shown": len(edges),
                          "max_nodes": max_nodes, "min_edge_weight": round(float(min_edge_weight), 6)}}
-
-
-def _inner_edges(G: nx.Graph, keep: list) -> list:
-    """(u, v, data) of the edges of G between the nodes in ``keep``, each once: what iterating
-    ``G.subgraph(keep).edges`` gives, without the subgraph view's filtering of every neighbour."""
-    inside = set(keep)
-    seen = set()
-    out = []
-    adj = G.adj
-    for u in keep:
-        for v, d in adj[u].items():
-            if v in inside and v not in seen:
-                out.append((u, v, d))
-        seen.add(u)
-    return out
 
 
 def _fmt(v) -> str:
