@@ -5,7 +5,6 @@ import hashlib
 from collections import Counter, defaultdict
 from functools import lru_cache
 
-import orjson
 import pandas as pd
 
 from .countries import country_code, country_token
@@ -17,16 +16,26 @@ AUTHORSHIP_COLUMNS = ["work_id", "position", "author", "author_id", "orcid", "is
                       "country", "country_source"]
 
 
+WORK_ID_FIELDS = ("openalex_id", "doi", "eid", "ut", "pmid", "title", "year")
+
+
+def work_id_from(openalex_id, doi, eid, ut, pmid, title, year) -> str:
+    """A work's id: its OpenAlex id, else its DOI, Scopus EID, WoS UT or PMID, else a title + year hash."""
+    if openalex_id:
+        return openalex_id
+    if doi:
+        return "doi:" + doi
+    if eid:
+        return "scopus:" + eid
+    if ut:
+        return ut
+    if pmid:
+        return "pmid:" + pmid
+    return "t:" + hashlib.sha1(f"{title}|{year}".encode()).hexdigest()[:16]
+
+
 def work_id_of(rec: dict) -> str:
-    if rec.get("openalex_id"):
-        return rec["openalex_id"]
-    if rec.get("doi"):
-        return "doi:" + rec["doi"]
-    for f, p in (("eid", "scopus:"), ("ut", ""), ("pmid", "pmid:")):
-        if rec.get(f):
-            return p + rec[f]
-    h = hashlib.sha1(f"{rec.get('title')}|{rec.get('year')}".encode()).hexdigest()[:16]
-    return "t:" + h
+    return work_id_from(*(rec.get(f) for f in WORK_ID_FIELDS))
 
 
 def _inst_key(aff: dict) -> str | None:
@@ -37,54 +46,18 @@ def _inst_key(aff: dict) -> str | None:
     return None
 
 
-def resolve(works: list[dict], thesaurus: Thesaurus | None = None, consume: bool = False):
-    """Build (works, authorships, references) DataFrames and a cleaning report (``consume``: empty each
-    work dict once its rows are made)."""
+NUMERIC_WORK_COLUMNS = ("year", "cited_by_openalex", "cited_by_scopus", "cited_by_wos", "cited_by_wos_all",
+                        "cited_by_pubmed", "n_authors", "countries_declared", "record", "line")
+
+
+def finish_tables(works_df: pd.DataFrame, auth, refs, thesaurus: Thesaurus | None = None):
+    """(works, authorships, references) DataFrames with their dtypes, institution names unified, and the
+    cleaning report (rows per sector source) from the assembled tables (authorships and references:
+    Arrow tables, converted here)."""
     th = thesaurus or Thesaurus()
-    a_rows = []
-    w_rows = []
-    r_rows = []
-    how = Counter()
-    pool: dict = {}  # one string object per distinct name, address and key (see _row)
-    for w in works:
-        wid = w["work_id"]
-        for pos, au in enumerate(w["authors"]):
-            affs = au["affs"] or [None]
-            for aff in affs:
-                a_rows.append(_row(wid, pos, au, aff, th, how, pool))
-        for aff in w["unlinked"]:
-            a_rows.append(_row(wid, -1, None, aff, th, how, pool))
-        for i, (raw, doi, oa) in enumerate(w["references"]):
-            r_rows.append((wid, i, raw, doi, oa))
-        c = w.get("citations", {})
-        cby = w.get("counts_by_year")
-        w_rows.append({
-            "work_id": wid, "doi": w["doi"], "openalex_id": w["openalex_id"], "eid": w["eid"], "ut": w["ut"],
-            "pmid": w["pmid"], "title": w["title"], "year": w["year"], "doc_type": w["doc_type"],
-            "doc_type_raw": w["doc_type_raw"], "source_title": w["source_title"], "volume": w["volume"],
-            "issue": w["issue"], "first_page": w["first_page"], "language": w["language"],
-            "cited_by_openalex": c.get("openalex"), "cited_by_scopus": c.get("scopus"),
-            "cited_by_wos": c.get("wos"), "cited_by_wos_all": c.get("wos_all"),
-            "cited_by_pubmed": None,
-            "fwci_openalex": w["fwci"], "top10_openalex": w["top10"], "percentile_openalex": w["percentile"],
-            "counts_by_year": orjson.dumps({str(k): v for k, v in sorted(cby.items())}).decode() if cby else None,
-            "keywords": "; ".join(w["keywords"]) or None, "index_keywords": "; ".join(w["index_keywords"]) or None,
-            "fields": "; ".join(w["fields"]) or None, "primary_topic": w["primary_topic"],
-            "n_authors": len(w["authors"]), "countries_declared": w["countries_declared"],
-            "sources": ";".join(w["sources"]), "file": w["provenance"][0][0], "record": w["provenance"][0][1],
-            "line": w["provenance"][0][2], "is_retracted": w["is_retracted"], "is_paratext": w["is_paratext"],
-            "funding": w["funding"],
-        })
-        if consume:
-            w.clear()
-    authorships = _frame(a_rows, AUTHORSHIP_COLUMNS)
-    del a_rows
-    _unify_names(authorships)
-    works_df = pd.DataFrame(w_rows)
     if works_df.empty:
         works_df = pd.DataFrame(columns=["work_id"])
-    for col in ("year", "cited_by_openalex", "cited_by_scopus", "cited_by_wos", "cited_by_wos_all", "cited_by_pubmed",
-                "n_authors", "countries_declared", "record", "line"):
+    for col in NUMERIC_WORK_COLUMNS:
         if col in works_df:
             works_df[col] = pd.to_numeric(works_df[col], errors="coerce").astype("Int64")
     for col in ("fwci_openalex", "percentile_openalex"):
@@ -92,29 +65,24 @@ def resolve(works: list[dict], thesaurus: Thesaurus | None = None, consume: bool
             works_df[col] = pd.to_numeric(works_df[col], errors="coerce").astype("float64")
     if "top10_openalex" in works_df:
         works_df["top10_openalex"] = works_df["top10_openalex"].astype("boolean")
+    hits = auth.column("thesaurus_hit")
+    th.hits += int(hits.to_numpy(zero_copy_only=False).sum()) if len(hits) else 0
+    authorships = auth.drop(["thesaurus_hit"]).to_pandas()
+    del auth
     authorships["position"] = authorships["position"].astype("int32")
     authorships["is_corresponding"] = authorships["is_corresponding"].astype(bool)
-    refs = _frame(r_rows, ["work_id", "position", "raw", "doi", "openalex_id"])
-    del r_rows
-    refs["cited_work_id"] = pd.Series([None] * len(refs), dtype="object")
-    return works_df, authorships, refs, dict(how)
+    src = authorships["sector_source"]
+    src = src[src.notna() & (src != "")]
+    counts = src.value_counts()
+    how = {k: int(counts[k]) for k in pd.unique(src)}  # in order of first appearance
+    _unify_names(authorships)
+    references = refs.to_pandas()
+    references["position"] = references["position"].astype("int64")
+    references["cited_work_id"] = pd.Series([None] * len(references), dtype="object")
+    return works_df, authorships, references, how
 
 
-def _frame(rows: list, columns: list) -> pd.DataFrame:
-    """DataFrame of a list of row tuples, built column by column and emptying the list as it goes: the
-    peak is the rows plus one column, not the rows plus pandas' two-dimensional copy of them all."""
-    if not rows:
-        return pd.DataFrame(rows, columns=columns)
-    cols = list(zip(*rows))
-    rows.clear()
-    data = {}
-    for i, name in enumerate(columns):
-        data[name] = pd.Series(cols[i])
-        cols[i] = None
-    return pd.DataFrame(data, columns=columns)
-
-
-def _row(wid, pos, au, aff, th: Thesaurus, how: Counter, pool: dict):
+def authorship_row(wid, pos, au, aff, th: Thesaurus, pool: dict):
     """One authorship row.  Names, addresses and institution keys repeat across rows (an institution's
     key on every one of its authorships): each distinct value is kept as one string object (``pool``),
     which saves memory and makes the later group-bys faster (fewer, denser objects to hash and compare)."""
@@ -125,7 +93,7 @@ def _row(wid, pos, au, aff, th: Thesaurus, how: Counter, pool: dict):
     orcid = au["orcid"] if au else None
     corr = bool(au["corresponding"]) if au else False
     if aff is None:
-        return (wid, pos, name, aid, orcid, corr, None, None, None, None, None, None, None, None)
+        return (wid, pos, name, aid, orcid, corr, None, None, None, None, None, None, None, None, False)
     raw = aff.get("raw")
     if raw:
         raw = pool.setdefault(raw, raw)
@@ -150,10 +118,11 @@ def _row(wid, pos, au, aff, th: Thesaurus, how: Counter, pool: dict):
     else:
         country = country_code(aff.get("country")) if aff.get("country") else None
         country_src = "openalex" if country else None
+    hit = False
     if th.active and (inst or raw):
         e = th.lookup(inst, raw)
         if e is not None:
-            th.hits += 1
+            hit = True
             if e.canonical is None:
                 key = inst = None
                 sector = sector_src = None
@@ -168,11 +137,9 @@ def _row(wid, pos, au, aff, th: Thesaurus, how: Counter, pool: dict):
                     country, country_src = e.country, "thesaurus"
     if country is None and raw and country_src in (None, "unresolved"):
         country_src = "unresolved"
-    if sector_src:
-        how[sector_src] += 1
     if key:
         key = pool.setdefault(key, key)
-    return (wid, pos, name, aid, orcid, corr, raw, key, inst, sector, sector_src, itype, country, country_src)
+    return (wid, pos, name, aid, orcid, corr, raw, key, inst, sector, sector_src, itype, country, country_src, hit)
 
 
 @lru_cache(maxsize=None)
@@ -229,4 +196,4 @@ def unresolved_report(a: pd.DataFrame, top: int = 20) -> dict:
     return out
 
 
-__all__ = ["resolve", "work_id_of", "unresolved_report"]
+__all__ = ["authorship_row", "finish_tables", "work_id_of", "unresolved_report"]

@@ -3,35 +3,50 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
 import sys
 
-from ..clean.resolve import resolve, unresolved_report, work_id_of
+from ..clean.resolve import finish_tables, unresolved_report
 from ..clean.thesaurus import Thesaurus
 from ..corpus import Corpus
 from ..errors import InputError
 from . import openalex, pubmed, scopus, wos
 from .common import FileReport
-from .merge import group_records, merge_group
+from .chunks import Assembly, assemble, chunk_part
 from .sniff import sniff
 from .textio import decode, head_bytes, read_bytes
 
-__all__ = ["read", "read_file", "sniff"]
+__all__ = ["read", "read_file", "record_chunks", "file_parts", "sniff"]
+
+CHUNK_RECORDS = 20_000           # records per chunk: the raw records held at once
+STREAM_FROM_BYTES = 32 * 2 ** 20
+SPLIT_FROM_BYTES = 2 * 2 ** 20   # a JSON Lines file this big (on disk) is parsed on two cores
+SPLIT_BLOCK = 2000               # lines per block; the child converts every other block
 
 
 def read_file(path, encoding: str | None = None, report: FileReport | None = None) -> tuple[list[dict], FileReport]:
     """Records of one export file (format sniffed from its content) and what happened reading it."""
     path = os.fspath(path)
     report = report or FileReport(path)
+    records = [r for chunk in record_chunks(path, encoding, report) for r in chunk]
+    _finish(path, len(records), report)
+    return records, report
+
+
+def record_chunks(path, encoding: str | None = None, report: FileReport | None = None, size: int = CHUNK_RECORDS):
+    """Lists of at most ``size`` records of one export file, in file order (``report`` counts what is read
+    and skipped).  JSON Lines and large Scopus CSVs are streamed from disk; other files are decoded whole."""
+    path = os.fspath(path)
+    report = report if report is not None else FileReport(path)
     how = stream_kind(path, encoding)
     if how == "openalex-jsonl":
-        # JSON Lines (the OpenAlex snapshot's format) is streamed line by line: memory stays flat
-        if _split_worthwhile(path):
-            return _finish(path, _jsonl_two_cores(path, report), report, "openalex")
-        return _finish(path, list(openalex.parse(path, None, report)), report, "openalex")
+        for _, recno0, lines in openalex.blocks(path, size):
+            yield openalex.parse_lines(path, lines, recno0, report)
+        return
     if how == "scopus":
-        # a large UTF-8 Scopus CSV is parsed straight from the file: the decoded text is never held whole
-        return _finish(path, _scopus_stream(path, report), report, "scopus")
+        yield from _scopus_stream(path, report, size)
+        return
     data = read_bytes(path)
     text = decode(path, data, encoding)
     del data
@@ -48,14 +63,26 @@ def read_file(path, encoding: str | None = None, report: FileReport | None = Non
         it = openalex.parse(path, text, report)
     else:
         it = pubmed.parse(path, text, report)
-    records = list(it)
-    return _finish(path, records, report, fmt)
+    yield from _batched(it, size)
 
 
-STREAM_FROM_BYTES = 32 * 2 ** 20
-SPLIT_FROM_BYTES = 2 * 2 ** 20   # a JSON Lines file this big (on disk) is parsed on two cores
-SPLIT_BLOCK = 1000               # lines per block
-SPLIT_CHILD = (1, 3)             # of every 5 blocks the child parses these 2: it also pickles its records
+def _batched(it, size: int):
+    while True:
+        chunk = list(itertools.islice(it, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def file_parts(path, encoding: str | None, report: FileReport, thesaurus: Thesaurus | None = None):
+    """The :class:`~.chunks.Part` of every chunk of one file, in file order (a large JSON Lines file: its
+    blocks split between this process and a forked child)."""
+    path = os.fspath(path)
+    if _split_worthwhile(path) and stream_kind(path, encoding) == "openalex-jsonl":
+        yield from _jsonl_two_cores(path, report, thesaurus)
+        return
+    for chunk in record_chunks(path, encoding, report):
+        yield chunk_part(chunk, thesaurus)
 
 
 def _split_worthwhile(path) -> bool:
@@ -66,29 +93,30 @@ def _split_worthwhile(path) -> bool:
         return False
 
 
-def _jsonl_two_cores(path, report: FileReport) -> list[dict]:
-    """Records of a JSON Lines file parsed by this process and a forked child, block by block (both read
-    the whole stream; each converts its own blocks), put back in file order with the per-block reports
-    added up in order: the same records and report as one process gives."""
+def _jsonl_two_cores(path, report: FileReport, thesaurus) -> list:
+    """Parts of a JSON Lines file made by this process and a forked child, block by block (both read
+    the whole stream; each converts its own blocks into a Part, compact Arrow tables that travel back
+    cheaply), put back in file order with the per-block reports added up in order: the same parts and
+    report as one process gives."""
     from ..parallel import Background
-    child = Background(_jsonl_share, path, True, what=f"reading {path}")
-    parts = _jsonl_share(path, False) + child.result()
+    child = Background(_jsonl_share, path, True, thesaurus, what=f"reading {path}")
+    mine = _jsonl_share(path, False, thesaurus)
+    parts = mine + child.result()
     parts.sort(key=lambda part: part[0])
-    records = []
-    for _, recs, rep in parts:
-        records.extend(recs)
-        report.absorb(rep)
-    return records
-
-
-def _jsonl_share(path, child: bool) -> list:
-    """[(block number, records, report)] of the blocks that the child (or the parent) parses."""
-    def mine(b):
-        return ((b % 5) in SPLIT_CHILD) == child
     out = []
-    for b, recno0, lines in openalex.blocks(path, SPLIT_BLOCK, keep=mine):
+    for _, part, rep in parts:
+        report.absorb(rep)
+        out.append(part)
+    return out
+
+
+def _jsonl_share(path, child: bool, thesaurus) -> list:
+    """[(block number, part, report)] of the blocks that the child (odd blocks) or the parent parses."""
+    out = []
+    for b, recno0, lines in openalex.blocks(path, SPLIT_BLOCK, keep=lambda b: (b % 2 == 1) == child):
         rep = FileReport(path)
-        out.append((b, openalex.parse_lines(path, lines, recno0, rep), rep))
+        out.append((b, chunk_part(openalex.parse_lines(path, lines, recno0, rep), thesaurus), rep))
+        del lines
     return out
 
 
@@ -114,11 +142,11 @@ def _streamable(path, head: bytes) -> bool:
     return size >= STREAM_FROM_BYTES and head[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" not in head
 
 
-def _scopus_stream(path, report) -> list[dict]:
+def _scopus_stream(path, report, size: int):
     from .textio import opener
     try:
         with opener(path)(path, "rt", encoding="utf-8-sig", newline="") as fh:
-            return list(scopus.parse(path, fh, report))
+            yield from _batched(scopus.parse(path, fh, report), size)
     except UnicodeDecodeError as exc:
         raise InputError(path, f"is not UTF-8 (byte 0x{exc.object[exc.start]:02x} cannot be decoded)",
                          where=f"after record {report.records}",
@@ -135,14 +163,15 @@ def _sniff_head(path, head: bytes) -> str | None:
         return None
 
 
-def _finish(path, records, report, fmt):
+def _finish(path, n_records: int, report: FileReport):
+    """``n_records``, or a clear error when a file gave none."""
     if report.records == 0:
-        raise InputError(path, f"no records found in this {report.format or fmt} file",
+        raise InputError(path, f"no records found in this {report.format or 'export'} file",
                          hint="Is the export empty or cut off?")
-    if not records:
+    if not n_records:
         reasons = "; ".join(f"{n} {r}" for r, n in report.skipped.most_common(2))
         raise InputError(path, f"none of its {report.records} records could be read ({reasons})")
-    return records, report
+    return n_records
 
 
 def read(*paths, thesaurus: str | Thesaurus | None = None, keep_retracted: bool = False,
@@ -184,69 +213,37 @@ def _read(flat, th, keep_retracted, encoding, progress, timings) -> Corpus:
     import time
     t0 = time.perf_counter()
     show = sys.stderr.isatty() if progress is None else progress
-    records, reports = [], []
+    asm, reports = Assembly(), []
     bar = None
     if show:
         from tqdm import tqdm
-        bar = tqdm(total=len(flat), desc="reading", unit="file", file=sys.stderr, leave=False)
+        bar = tqdm(desc="reading", unit=" records", file=sys.stderr, leave=False)
     for p in flat:
-        recs, rep = read_file(p, encoding=encoding)
-        records.extend(recs)
+        rep = FileReport(os.fspath(p))
+        n = 0
+        for part in file_parts(p, encoding, rep, th):
+            asm.add(part)
+            n += len(part)
+            if bar is not None:
+                bar.set_postfix_str(os.path.basename(os.fspath(p)))
+                bar.update(len(part))
+        _finish(os.fspath(p), n, rep)
         reports.append(rep)
-        if bar is not None:
-            bar.set_postfix_str(f"{os.path.basename(os.fspath(p))}: {rep.records} records")
-            bar.update(1)
     if bar is not None:
         bar.close()
     t1 = time.perf_counter()
-    corpus = build_corpus(records, reports, th, keep_retracted=keep_retracted, consume=True)
+    corpus = corpus_of(asm, reports, th, keep_retracted=keep_retracted)
     timings.update(read=t1 - t0, clean=time.perf_counter() - t1)
     return corpus
 
 
-def build_corpus(records: list[dict], reports: list[FileReport], thesaurus: Thesaurus | None = None,
-                 keep_retracted: bool = False, consume: bool = False) -> Corpus:
-    """Deduplicate, exclude retracted items and paratext, resolve affiliations, and assemble the Corpus.
-
-    ``consume``: empty each record dict once it has been merged and turned into table rows, so the
-    memory of the raw records is reused for the tables (peak memory: the larger of the two, not the sum).
-    """
-    by_path = {r.path: r for r in reports}
-    groups = group_records(records)
-    steps = dict(group_records.last_steps)
-    works = []
-    excluded = {"retracted": 0, "paratext": 0}
-    for g in groups:
-        seen_files = set()
-        for r in g:
-            if r["file"] in seen_files:
-                by_path[r["file"]].merged_within += 1
-            elif seen_files:
-                by_path[r["file"]].merged_across += 1
-            seen_files.add(r["file"])
-        w = merge_group(g)
-        first_file = g[0]["file"]
-        if consume:  # w holds what it needs (its lists are shared with, or copied from, the records)
-            for r in g:
-                r.clear()
-        if not keep_retracted and (w["is_retracted"] or w["is_paratext"]):
-            why = "retracted" if w["is_retracted"] else "paratext"
-            excluded[why] += 1
-            by_path[first_file].excluded[why] += 1
-            continue
-        w["work_id"] = work_id_of(w)
-        works.append(w)
-    # distinct works keep distinct ids even when two share a fallback id
-    seen = {}
-    for w in works:
-        base = w["work_id"]
-        if base in seen:
-            seen[base] += 1
-            w["work_id"] = f"{base}#{seen[base]}"
-        else:
-            seen[base] = 0
+def corpus_of(asm: Assembly, reports: list[FileReport], thesaurus: Thesaurus | None = None,
+              keep_retracted: bool = False) -> Corpus:
+    """The reduce step: deduplicate and merge the parts' records, exclude retracted items and paratext,
+    unify institution names, and assemble the Corpus."""
     th = thesaurus or Thesaurus()
-    works_df, auth, refs, how = resolve(works, th, consume=consume)
+    works, auth, refs, excluded, steps = assemble(asm, reports, keep_retracted=keep_retracted)
+    works, auth, refs, how = finish_tables(works, auth, refs, th)
     meta = {
         "inputs": [r.to_dict() for r in reports],
         "dedup_steps": steps,
@@ -256,4 +253,4 @@ def build_corpus(records: list[dict], reports: list[FileReport], thesaurus: Thes
         "sector_sources": how,
         "unresolved": unresolved_report(auth),
     }
-    return Corpus(works_df, auth, refs, meta)
+    return Corpus(works, auth, refs, meta)

@@ -6,7 +6,9 @@ Two records whose DOIs (or same-source ids) differ are never merged by title.
 
 Which record wins: the author and affiliation structure comes from the
 best-structured source, OpenAlex > Scopus > WoS > PubMed (the first such
-record in input order).  Identifiers, keywords, subject fields and references
+record in input order).  Records are grouped by their keys alone
+(:class:`Grouper`, in input order) and merged as work rows
+(:func:`merge_rows`), so a chunked read never holds the records themselves.  Identifiers, keywords, subject fields and references
 are the union of all merged records (references are never dropped); citation
 counts stay per source and are never mixed (methods.md 4.1).
 """
@@ -18,58 +20,101 @@ SOURCE_PRIORITY = ("openalex", "scopus", "wos", "pubmed")
 ID_FIELDS = ("doi", "pmid", "eid", "ut", "openalex_id")
 
 
-def _rank(rec) -> int:
+# fields a merged work takes from the first record (best source first) that has a value, and fields it takes
+# from the first record that has one at all (citations per source, OpenAlex's impact figures)
+FILL_FIELDS = ID_FIELDS + ("title", "year", "source_title", "volume", "issue", "first_page", "language",
+                           "funding", "primary_topic", "countries_declared")
+FIRST_NOT_NONE = ("cited_by_openalex", "cited_by_scopus", "cited_by_wos", "cited_by_wos_all", "fwci_openalex",
+                  "top10_openalex", "percentile_openalex", "counts_by_year")
+
+
+def rank(source: str) -> int:
+    """Priority of a source for a merged work's structure (0 = best)."""
     try:
-        return SOURCE_PRIORITY.index(rec["source"])
+        return SOURCE_PRIORITY.index(source)
     except ValueError:
         return len(SOURCE_PRIORITY)
 
 
-def _conflict(a: dict, b: dict) -> bool:
+def dedup_keys(rec: dict) -> tuple:
+    """What grouping needs of a record: (doi, pmid, eid, ut, openalex_id, title key or None, year,
+    first-author surname)."""
+    t = title_key(rec["title"])
+    authors = rec["authors"]
+    return (rec["doi"], rec["pmid"], rec["eid"], rec["ut"], rec["openalex_id"], t if t and rec["year"] else None,
+            rec["year"], surname_key(authors[0]["name"]) if authors else None)
+
+
+class Grouper:
+    """Groups of records that are the same work, fed the :func:`dedup_keys` of one record at a time in
+    input order; ``groups_of``: the group of every record so far (groups numbered by first appearance)."""
+
+    _STEPS = ((0, "doi"), (1, "pmid"), (2, "source_id"), (3, "source_id"), (4, "source_id"))
+
+    def __init__(self):
+        self.index = [{} for _ in ID_FIELDS]  # doi, pmid, eid, ut, openalex_id -> group
+        self.titles: dict = {}                # (title key, year) -> group
+        self.first_ids: list = []             # ids of each group's first record
+        self.first_surname: list = []
+        self.more_ids: dict = {}              # group -> ids of its later records
+        self.steps = {"doi": 0, "pmid": 0, "source_id": 0, "title": 0}
+        self.groups_of: list = []
+
+    def __len__(self) -> int:
+        return len(self.first_ids)
+
+    def add(self, key: tuple) -> int:
+        ids = key[:5]
+        g = None
+        for i, step in self._STEPS:
+            if ids[i] and ids[i] in self.index[i]:
+                g = self.index[i][ids[i]]
+                self.steps[step] += 1
+                break
+        tk = (key[5], key[6]) if key[5] else None
+        if g is None and tk is not None and tk in self.titles:
+            cand = self.titles[tk]
+            sa, sb = key[7], self.first_surname[cand]
+            members = [self.first_ids[cand]] + self.more_ids.get(cand, [])
+            if not any(_conflict(ids, other) for other in members) and (not sa or not sb or sa == sb):
+                g = cand
+                self.steps["title"] += 1
+        if g is None:
+            g = len(self.first_ids)
+            self.first_ids.append(ids)
+            self.first_surname.append(key[7])
+        else:
+            self.more_ids.setdefault(g, []).append(ids)
+        for i, v in enumerate(ids):
+            if v:
+                self.index[i].setdefault(v, g)
+        if tk is not None:
+            self.titles.setdefault(tk, g)
+        self.groups_of.append(g)
+        return g
+
+
+def _conflict(a: tuple, b: tuple) -> bool:
     """True when two records carry different values of the same identifier."""
-    return any(a[f] and b[f] and a[f] != b[f] for f in ID_FIELDS)
+    return any(x and y and x != y for x, y in zip(a, b))
 
 
 def group_records(records: list[dict]) -> list[list[dict]]:
-    """Groups of records that are the same work, in order of first appearance."""
+    """Groups of records that are the same work, in order of first appearance (``last_steps``: how many
+    records each step merged)."""
+    grouper = Grouper()
     groups: list[list[dict]] = []
-    index: dict[tuple, int] = {}
-    steps = {"doi": 0, "pmid": 0, "source_id": 0, "title": 0}
     for rec in records:
-        g = None
-        for f, step in (("doi", "doi"), ("pmid", "pmid"), ("eid", "source_id"), ("ut", "source_id"),
-                        ("openalex_id", "source_id")):
-            if rec[f] and (f, rec[f]) in index:
-                g = index[(f, rec[f])]
-                steps[step] += 1
-                break
-        tk = None
-        t = title_key(rec["title"])
-        if t and rec["year"]:
-            tk = (t, rec["year"])
-        if g is None and tk is not None and ("title", tk) in index:
-            cand = index[("title", tk)]
-            first = groups[cand][0]
-            sa = surname_key(rec["authors"][0]["name"]) if rec["authors"] else None
-            sb = surname_key(first["authors"][0]["name"]) if first["authors"] else None
-            if not any(_conflict(rec, other) for other in groups[cand]) and (not sa or not sb or sa == sb):
-                g = cand
-                steps["title"] += 1
-        if g is None:
-            g = len(groups)
+        g = grouper.add(dedup_keys(rec))
+        if g == len(groups):
             groups.append([rec])
         else:
             groups[g].append(rec)
-        for f in ID_FIELDS:
-            if rec[f]:
-                index.setdefault((f, rec[f]), g)
-        if tk is not None:
-            index.setdefault(("title", tk), g)
-    group_records.last_steps = steps
+    group_records.last_steps = grouper.steps
     return groups
 
 
-def _dedup_ci(items) -> list:
+def dedup_ci(items) -> list:
     """Items in order, case-insensitive duplicates dropped."""
     seen, out = set(), []
     for k in items:
@@ -80,7 +125,7 @@ def _dedup_ci(items) -> list:
     return out
 
 
-def _dedup_refs(refs) -> list:
+def dedup_refs(refs) -> list:
     """References (raw, doi, openalex_id) in order, one per key (OpenAlex id, else DOI, else raw string)."""
     seen, out = set(), []
     for ref in refs:
@@ -91,36 +136,23 @@ def _dedup_refs(refs) -> list:
     return out
 
 
-def merge_group(group: list[dict]) -> dict:
-    """One work from the records that are the same work (nearly always a group of one: no unions to make)."""
-    if len(group) == 1:
-        base, ordered = dict(group[0]), group
-    else:
-        best = min(range(len(group)), key=lambda i: (_rank(group[i]), i))
-        base = dict(group[best])
-        ordered = sorted(group, key=_rank)
-        for f in ID_FIELDS + ("title", "year", "source_title", "volume", "issue", "first_page", "language",
-                              "funding", "primary_topic", "countries_declared"):
-            if not base.get(f):
-                for r in ordered:
-                    if r.get(f):
-                        base[f] = r[f]
-                        break
+def merge_rows(rows: list[dict]) -> dict:
+    """One work row from the work rows of the records that are the same work, in input order (each
+    row as its record makes it alone: ``sources`` its one source, lists of keywords and fields)."""
+    ordered = sorted(rows, key=lambda r: rank(r["sources"]))  # stable: input order within a source
+    base = dict(ordered[0])                                    # the structure of the best-ranked record
+    for f in FILL_FIELDS:
+        if not base[f]:
+            for r in ordered:
+                if r[f]:
+                    base[f] = r[f]
+                    break
+    for f in FIRST_NOT_NONE:
+        base[f] = next((r[f] for r in ordered if r[f] is not None), None)
     for f in ("keywords", "index_keywords", "fields"):
-        base[f] = _dedup_ci(k for r in ordered for k in r[f])
-    base["references"] = _dedup_refs(ref for r in ordered for ref in r["references"])
-    cites = {}
-    for r in ordered:
-        if r["cited_by"] is not None:
-            cites.setdefault(r["source"], r["cited_by"])
-        if r["source"] == "wos" and r.get("cited_by_all") is not None:
-            cites.setdefault("wos_all", r["cited_by_all"])
-    base["citations"] = cites
-    for f in ("fwci", "top10", "percentile", "counts_by_year"):
-        if base.get(f) is None:
-            base[f] = next((r[f] for r in ordered if r.get(f) is not None), None)
-    base["is_retracted"] = any(r["is_retracted"] for r in group)
-    base["is_paratext"] = any(r["is_paratext"] for r in group)
-    base["sources"] = sorted({r["source"] for r in group}, key=SOURCE_PRIORITY.index)
-    base["provenance"] = [(r["file"], r["record"], r["line"]) for r in group]
+        base[f] = dedup_ci(k for r in ordered for k in r[f])
+    base["is_retracted"] = any(r["is_retracted"] for r in rows)
+    base["is_paratext"] = any(r["is_paratext"] for r in rows)
+    base["sources"] = ";".join(sorted({r["sources"] for r in rows}, key=SOURCE_PRIORITY.index))
+    base["file"], base["record"], base["line"] = rows[0]["file"], rows[0]["record"], rows[0]["line"]
     return base
