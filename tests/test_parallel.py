@@ -12,7 +12,7 @@ from collabnet.errors import CollabnetError
 from collabnet.layout import LARGE, layout
 from collabnet.parallel import Background, forking
 
-from conftest import SEEDWORLD, read_tree
+from conftest import FIXTURES, SEEDWORLD, read_tree
 
 
 def _square(x):
@@ -170,3 +170,91 @@ def test_jsonl_read_on_two_cores_equals_one_process(tmp_path, monkeypatch):
     assert two.meta == one.meta
     for a, b in ((two.works, one.works), (two.authorships, one.authorships), (two.references, one.references)):
         assert a.equals(b)
+
+
+def _wos_with_quirks(tmp_path, n=9):
+    """n copies of the fixture's first WoS record (fresh UT, DOI and title), with a line without a tag
+    inside one, an "ER" followed by a tab (the parser ends the record there; the block splitter, which
+    only cuts at plain "ER" lines, does not), a blank stretch, and a last record cut off (no ER)."""
+    text = (FIXTURES / "wos_plain.txt").read_text(encoding="utf-8-sig")
+    first = text[text.index("PT J"):text.index("ER\n") + 3]
+    out = ["FN Clarivate Analytics Web of Science", "VR 1.0"]
+    for i in range(n):
+        rec = (first.replace("WOS:000000000000001", f"WOS:9{i:014d}").replace("10.1234/ABC.1", f"10.9999/wos.{i}")
+               .replace("Bilateral collaboration in", f"Bilateral collaboration {i} in"))
+        if i == 2:
+            rec = rec.replace("TC 10\n", "TC 10\nno tag on this line\n")
+        if i == 4:
+            rec = rec.replace("\nER\n", "\nER\t\n")
+        out.append(rec.rstrip("\n"))
+        if i == 6:
+            out.append("\n\n")
+    out.append("PT J\nAU Cut, O\nTI Cut off record\nPY 2021\n")
+    p = tmp_path / "quirks.txt"
+    p.write_text("\n".join(out), encoding="utf-8")
+    return p
+
+
+def _scopus_with_quirks(tmp_path, n=9):
+    """n copies of the fixture's first Scopus row (fresh EID, DOI and title), with blank rows, a row one
+    field short (skipped) and a row without title, DOI or EID (skipped)."""
+    import csv
+    import io
+    rows = list(csv.reader(open(FIXTURES / "scopus_2023.csv", encoding="utf-8-sig", newline="")))
+    header, first = rows[0], rows[1]
+    col = {h: i for i, h in enumerate(header)}
+    body = []
+    for i in range(n):
+        r = list(first)
+        r[col["EID"]], r[col["DOI"]], r[col["Title"]] = f"2-s2.0-9{i:09d}", f"10.9999/sc.{i}", f"{first[col['Title']]} {i}"
+        body.append(r)
+        if i in (1, 5):
+            body.append([""] * len(header))
+        if i == 3:
+            body.append(r[:-1])
+        if i == 7:
+            empty = list(r)
+            empty[col["EID"]] = empty[col["DOI"]] = empty[col["Title"]] = ""
+            body.append(empty)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([header] + body)
+    p = tmp_path / "quirks.csv"
+    p.write_text(buf.getvalue(), encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("make, works, records, skipped, warnings", [
+    (_wos_with_quirks, 9, 10, {"record cut off (no ER line: truncated file?)": 1},
+     {"line without a field tag (ignored)": 1}),
+    (_scopus_with_quirks, 9, 11, {"record without title, DOI or EID": 1, "row has ": 1}, None),
+])
+def test_scopus_and_wos_read_on_two_cores_equal_one_process(tmp_path, monkeypatch, make, works, records, skipped,
+                                                             warnings):
+    """Scopus CSV and WoS plain text cut into blocks of 2 records, converted by two processes, give the
+    corpus, counts and examples (with their line numbers and record numbers) that one process gives."""
+    import importlib
+
+    import collabnet
+    rd = importlib.import_module("collabnet.read")
+    p = make(tmp_path)
+    monkeypatch.setattr(rd, "SPLIT_FROM_BYTES", 0)
+    monkeypatch.setattr(rd, "SPLIT_BLOCK", 2)
+    two = collabnet.read(p, progress=False)
+    monkeypatch.setenv("COLLABNET_WORKERS", "1")
+    one = collabnet.read(p, progress=False)
+    rep = one.meta["inputs"][0]
+    assert len(one.works) == works and rep["records"] == records
+    if warnings:
+        assert rep["warnings"] == warnings
+    for why, n in skipped.items():  # (the short row's reason begins "row has " and names its width)
+        assert sum(v for k, v in rep["skipped"].items() if k.startswith(why)) == n
+    assert list(one.works["record"]) == [r for r in range(1, records + 1)
+                                         if r not in _skipped_records(p)][:works]
+    assert two.meta == one.meta
+    for a, b in ((two.works, one.works), (two.authorships, one.authorships), (two.references, one.references)):
+        assert a.equals(b)
+
+
+def _skipped_records(p):
+    """Record numbers (1-based, as the readers count them) of the skipped records in a quirks file."""
+    return {5, 10} if p.suffix == ".csv" else {10}  # csv: the short row after copy 3, the empty one after copy 7

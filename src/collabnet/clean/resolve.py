@@ -5,6 +5,7 @@ import hashlib
 from collections import Counter, defaultdict
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from .countries import country_code, country_token
@@ -53,7 +54,7 @@ NUMERIC_WORK_COLUMNS = ("year", "cited_by_openalex", "cited_by_scopus", "cited_b
 def finish_tables(works_df: pd.DataFrame, auth, refs, thesaurus: Thesaurus | None = None):
     """(works, authorships, references) DataFrames with their dtypes, institution names unified, and the
     cleaning report (rows per sector source) from the assembled tables (authorships and references:
-    Arrow tables, converted here)."""
+    columns, name -> numpy array, in table order)."""
     th = thesaurus or Thesaurus()
     if works_df.empty:
         works_df = pd.DataFrame(columns=["work_id"])
@@ -65,21 +66,33 @@ def finish_tables(works_df: pd.DataFrame, auth, refs, thesaurus: Thesaurus | Non
             works_df[col] = pd.to_numeric(works_df[col], errors="coerce").astype("float64")
     if "top10_openalex" in works_df:
         works_df["top10_openalex"] = works_df["top10_openalex"].astype("boolean")
-    hits = auth.column("thesaurus_hit")
-    th.hits += int(hits.to_numpy(zero_copy_only=False).sum()) if len(hits) else 0
-    authorships = auth.drop(["thesaurus_hit"]).to_pandas()
+    hits = auth.pop("thesaurus_hit", None)
+    th.hits += int(hits.sum()) if hits is not None else 0
+    authorships = _frame(auth, AUTHORSHIP_COLUMNS, {"position": "int32", "is_corresponding": bool})
     del auth
-    authorships["position"] = authorships["position"].astype("int32")
-    authorships["is_corresponding"] = authorships["is_corresponding"].astype(bool)
     src = authorships["sector_source"]
     src = src[src.notna() & (src != "")]
     counts = src.value_counts()
     how = {k: int(counts[k]) for k in pd.unique(src)}  # in order of first appearance
     _unify_names(authorships)
-    references = refs.to_pandas()
-    references["position"] = references["position"].astype("int64")
-    references["cited_work_id"] = pd.Series([None] * len(references), dtype="object")
+    references = _frame(refs, REFERENCE_COLUMNS, {"position": "int64"})
     return works_df, authorships, references, how
+
+
+REFERENCE_COLUMNS = ["work_id", "position", "raw", "doi", "openalex_id", "cited_work_id"]
+
+
+def _frame(cols: dict, names: list, dtypes: dict) -> pd.DataFrame:
+    """A DataFrame of numpy columns (a missing column: all None), without copying them into
+    two-dimensional blocks: the peak is the columns, not twice them."""
+    n = len(cols["work_id"]) if "work_id" in cols else 0
+    data = {}
+    for name in names:
+        arr = cols.pop(name, None)
+        if arr is None:
+            arr = np.full(n, None, dtype=object)
+        data[name] = arr.astype(dtypes.get(name, arr.dtype), copy=False)
+    return pd.DataFrame(data, columns=names, copy=False)
 
 
 def authorship_row(wid, pos, au, aff, th: Thesaurus, pool: dict):

@@ -19,10 +19,10 @@ from .textio import decode, head_bytes, read_bytes
 
 __all__ = ["read", "read_file", "record_chunks", "file_parts", "sniff"]
 
-CHUNK_RECORDS = 20_000           # records per chunk: the raw records held at once
+CHUNK_RECORDS = 5_000            # records per chunk: the raw records held at once
 STREAM_FROM_BYTES = 32 * 2 ** 20
 SPLIT_FROM_BYTES = 2 * 2 ** 20   # a JSON Lines file this big (on disk) is parsed on two cores
-SPLIT_BLOCK = 2000               # lines per block; the child converts every other block
+SPLIT_BLOCK = 2500               # lines per block (a part); the child converts every other block
 
 
 def read_file(path, encoding: str | None = None, report: FileReport | None = None) -> tuple[list[dict], FileReport]:
@@ -34,18 +34,23 @@ def read_file(path, encoding: str | None = None, report: FileReport | None = Non
     return records, report
 
 
-def record_chunks(path, encoding: str | None = None, report: FileReport | None = None, size: int = CHUNK_RECORDS):
+def record_chunks(path, encoding: str | None = None, report: FileReport | None = None, size: int | None = None):
     """Lists of at most ``size`` records of one export file, in file order (``report`` counts what is read
     and skipped).  JSON Lines and large Scopus CSVs are streamed from disk; other files are decoded whole."""
     path = os.fspath(path)
     report = report if report is not None else FileReport(path)
+    size = size or CHUNK_RECORDS
     how = stream_kind(path, encoding)
     if how == "openalex-jsonl":
         for _, recno0, lines in openalex.blocks(path, size):
             yield openalex.parse_lines(path, lines, recno0, report)
         return
     if how == "scopus":
-        yield from _scopus_stream(path, report, size)
+        layouts = []
+        for _, recs, rep in _scopus_stream(path, size, None, layouts):
+            report.absorb(rep)
+            yield recs
+        scopus.check(layouts[0], report)
         return
     data = read_bytes(path)
     text = decode(path, data, encoding)
@@ -75,14 +80,85 @@ def _batched(it, size: int):
 
 
 def file_parts(path, encoding: str | None, report: FileReport, thesaurus: Thesaurus | None = None):
-    """The :class:`~.chunks.Part` of every chunk of one file, in file order (a large JSON Lines file: its
-    blocks split between this process and a forked child)."""
+    """The :class:`~.chunks.Part` of every block of records of one file, in file order; a large file
+    (JSON Lines, Scopus CSV, WoS plain text) has its blocks converted by this process and a forked child
+    (both read the whole file; each converts its own blocks)."""
     path = os.fspath(path)
-    if _split_worthwhile(path) and stream_kind(path, encoding) == "openalex-jsonl":
-        yield from _jsonl_two_cores(path, report, thesaurus)
-        return
-    for chunk in record_chunks(path, encoding, report):
-        yield chunk_part(chunk, thesaurus)
+    blocks, finish, local_numbers = _block_reader(path, encoding)
+    split = local_numbers is not None and _split_worthwhile(path)
+    done = 0  # records of the blocks so far (to number the records of a block that counts from 1)
+    for part, rep in (_two_cores(path, blocks, thesaurus) if split else
+                      ((chunk_part(recs, thesaurus), rep) for _, recs, rep in blocks(CHUNK_RECORDS, None))):
+        if local_numbers and done:
+            part.shift_records(done)
+        done += rep.records
+        report.absorb(rep)
+        yield part
+    if finish is not None:
+        finish(report)
+
+
+def _block_reader(path, encoding):
+    """(blocks(size, keep), finish(report) or None, records numbered per block: True/False, None when the
+    format is not split) for one file; ``blocks`` yields (block number, records, report)."""
+    how = stream_kind(path, encoding)
+    if how == "openalex-jsonl":
+        def jsonl_blocks(size, keep):
+            for b, recno0, lines in openalex.blocks(path, size, keep=keep):
+                rep = FileReport(path)
+                yield b, openalex.parse_lines(path, lines, recno0, rep), rep
+        return jsonl_blocks, None, False
+    layouts = []
+    if how == "scopus":
+        def scopus_stream_blocks(size, keep):
+            yield from _scopus_stream(path, size, keep, layouts)
+        return scopus_stream_blocks, lambda report: scopus.check(layouts[0], report), False
+    data = read_bytes(path)
+    text = decode(path, data, encoding)
+    del data
+    fmt = sniff(path, text)
+    if fmt == "scopus":
+        def scopus_blocks(size, keep):
+            layouts.append(scopus.Layout(path, text))
+            yield from scopus.blocks(layouts[-1], size, keep)
+        return scopus_blocks, lambda report: scopus.check(layouts[0], report), False
+    if fmt == "wos":
+        return (lambda size, keep: wos.plain_blocks(path, text, size, keep)), None, True
+    rep = FileReport(path)
+    if fmt == "wos-tab":
+        it = wos.parse_tabbed(path, text, rep)
+    elif fmt == "wos-csv":
+        it = wos.parse_tabbed(path, text, rep, long_names=True)
+    elif fmt == "openalex":
+        it = openalex.parse(path, text, rep)
+    else:
+        it = pubmed.parse(path, text, rep)
+
+    def whole(size, keep):
+        # the parser counts into one report for the file: it comes with a last, empty block
+        b = -1
+        for b, recs in enumerate(_batched(it, size)):
+            yield b, recs, FileReport(path)
+        yield b + 1, [], rep
+    return whole, None, None
+
+
+def _two_cores(path, blocks, thesaurus):
+    """(part, report) of every block of a file, converted by this process (even blocks) and a forked
+    child (odd blocks: Parts are compact Arrow tables, cheap to send back), in file order; the reports
+    per block add up to what one process reports."""
+    from ..parallel import Background
+    child = Background(_share, blocks, True, thesaurus, what=f"reading {path}", reraise=True)
+    mine = _share(blocks, False, thesaurus)
+    parts = sorted(mine + child.result(), key=lambda x: x[0])
+    for _, part, rep in parts:
+        yield part, rep
+
+
+def _share(blocks, child: bool, thesaurus) -> list:
+    """[(block number, part, report)] of the blocks that the child (odd blocks) or the parent converts."""
+    return [(b, chunk_part(recs, thesaurus), rep)
+            for b, recs, rep in blocks(SPLIT_BLOCK, lambda b: (b % 2 == 1) == child)]
 
 
 def _split_worthwhile(path) -> bool:
@@ -91,33 +167,6 @@ def _split_worthwhile(path) -> bool:
         return forking() and os.path.getsize(path) >= SPLIT_FROM_BYTES
     except OSError:
         return False
-
-
-def _jsonl_two_cores(path, report: FileReport, thesaurus) -> list:
-    """Parts of a JSON Lines file made by this process and a forked child, block by block (both read
-    the whole stream; each converts its own blocks into a Part, compact Arrow tables that travel back
-    cheaply), put back in file order with the per-block reports added up in order: the same parts and
-    report as one process gives."""
-    from ..parallel import Background
-    child = Background(_jsonl_share, path, True, thesaurus, what=f"reading {path}")
-    mine = _jsonl_share(path, False, thesaurus)
-    parts = mine + child.result()
-    parts.sort(key=lambda part: part[0])
-    out = []
-    for _, part, rep in parts:
-        report.absorb(rep)
-        out.append(part)
-    return out
-
-
-def _jsonl_share(path, child: bool, thesaurus) -> list:
-    """[(block number, part, report)] of the blocks that the child (odd blocks) or the parent parses."""
-    out = []
-    for b, recno0, lines in openalex.blocks(path, SPLIT_BLOCK, keep=lambda b: (b % 2 == 1) == child):
-        rep = FileReport(path)
-        out.append((b, chunk_part(openalex.parse_lines(path, lines, recno0, rep), thesaurus), rep))
-        del lines
-    return out
 
 
 def stream_kind(path, encoding: str | None = None) -> str | None:
@@ -142,14 +191,18 @@ def _streamable(path, head: bytes) -> bool:
     return size >= STREAM_FROM_BYTES and head[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" not in head
 
 
-def _scopus_stream(path, report, size: int):
+def _scopus_stream(path, size: int, keep, layouts: list):
+    """Blocks of a large UTF-8 Scopus CSV parsed straight from the file (the decoded text is never held)."""
     from .textio import opener
+    layout = None
     try:
         with opener(path)(path, "rt", encoding="utf-8-sig", newline="") as fh:
-            yield from _batched(scopus.parse(path, fh, report), size)
+            layout = scopus.Layout(path, fh)
+            layouts.append(layout)
+            yield from scopus.blocks(layout, size, keep)
     except UnicodeDecodeError as exc:
         raise InputError(path, f"is not UTF-8 (byte 0x{exc.object[exc.start]:02x} cannot be decoded)",
-                         where=f"after record {report.records}",
+                         where=f"after record {layout.records if layout else 0}",
                          hint="Re-export it as UTF-8, or name its encoding, e.g. --encoding latin-1") from None
     except (OSError, EOFError) as exc:
         raise InputError(path, f"the gzip stream is damaged or truncated ({exc})",

@@ -47,11 +47,16 @@ WORK_FIELDS = [
 WORK_SCHEMA = pa.schema([("rec", pa.int32())] + WORK_FIELDS)
 _STR_FIELDS = frozenset(n for n, t in WORK_FIELDS if t == pa.string())
 _W = {n: i for i, (n, _) in enumerate(WORK_FIELDS)}
+# authorship and reference rows repeat their strings (an institution's name on each of its rows): their
+# string columns are dictionary-encoded, 4 bytes a row, and travel between processes as a few buffers
+_DICT = pa.dictionary(pa.int32(), pa.string())
 AUTH_SCHEMA = pa.schema([("rec", pa.int32()), ("position", pa.int32())] +
-                        [(c, pa.bool_() if c == "is_corresponding" else pa.string())
-                         for c in AUTHORSHIP_COLUMNS[2:]] + [("thesaurus_hit", pa.bool_())])
-REF_SCHEMA = pa.schema([("rec", pa.int32()), ("position", pa.int64()), ("raw", pa.string()), ("doi", pa.string()),
-                        ("openalex_id", pa.string())])
+                        [(c, pa.bool_() if c == "is_corresponding" else _DICT) for c in AUTHORSHIP_COLUMNS[2:]] +
+                        [("thesaurus_hit", pa.bool_())])
+REF_SCHEMA = pa.schema([("rec", pa.int32()), ("position", pa.int64()), ("raw", _DICT), ("doi", _DICT),
+                        ("openalex_id", _DICT)])
+
+
 @dataclass
 class Part:
     """What one chunk of records becomes: per record its deduplication keys, one work row, its
@@ -64,6 +69,12 @@ class Part:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    def shift_records(self, n: int) -> None:
+        """Add ``n`` to the record numbers (a block numbered its records from 1)."""
+        import pyarrow.compute as pc
+        i = self.works.schema.get_field_index("record")
+        self.works = self.works.set_column(i, "record", pc.add(self.works.column(i), pa.scalar(n, pa.int64())))
 
 
 def _text(v):
@@ -99,7 +110,10 @@ def _table(rows: list, schema: pa.Schema) -> pa.Table:
     rows.clear()
     arrays = []
     for i, f in enumerate(schema):
-        arrays.append(pa.array(cols[i], type=f.type))
+        if f.type == _DICT:
+            arrays.append(pa.array(cols[i], type=pa.string()).dictionary_encode())
+        else:
+            arrays.append(pa.array(cols[i], type=f.type))
         cols[i] = None
     return pa.Table.from_arrays(arrays, schema=schema)
 
@@ -112,7 +126,7 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
     for i, rec in enumerate(records):
         authors = rec["authors"]
         keys.append(dedup_keys(rec) + (rec["source"], rec["file"]))
-        w_rows.append(_work_row(rec))
+        w_rows.append((i,) + _work_row(rec))
         for pos, au in enumerate(authors):
             for aff in au["affs"] or [None]:
                 a_rows.append(authorship_row(i, pos, au, aff, th, pool))
@@ -122,58 +136,49 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
             r_rows.append((i, j, raw, doi, oa))
         records[i] = None
     records.clear()
-    return Part(keys, _table([(i,) + r for i, r in enumerate(w_rows)], WORK_SCHEMA),
-                _table(a_rows, AUTH_SCHEMA), _table(r_rows, REF_SCHEMA))
+    return Part(keys, _table(w_rows, WORK_SCHEMA), _table(a_rows, AUTH_SCHEMA), _table(r_rows, REF_SCHEMA))
 
 
 @dataclass
 class Assembly:
-    """The reduce step's state: parts added in input order."""
+    """The reduce step's state: the parts, added in input order, and the grouping of their records."""
 
     grouper: Grouper = field(default_factory=Grouper)
-    parts: list = field(default_factory=list)
+    parts: list = field(default_factory=list)   # (first record number, works, authorships, references)
+    source_file: list = field(default_factory=list)
     n: int = 0
 
     def add(self, part: Part) -> None:
         for k in part.keys:
             self.grouper.add(k)
-        self.parts.append((self.n, part.works, part.authorships, part.references, [(k[8], k[9]) for k in part.keys]))
+        self.source_file.extend((k[8], k[9]) for k in part.keys)
+        self.parts.append((self.n, part.works, part.authorships, part.references))
         self.n += len(part)
 
 
-def _concat(tables: list, offsets: list) -> pa.Table:
-    """Tables of several parts as one, with ``rec`` made a global record number (int64)."""
-    out = []
-    for t, off in zip(tables, offsets):
-        rec = pa.array(t.column("rec").to_numpy().astype(np.int64) + off)
-        out.append(t.set_column(0, "rec", rec))
-    if not out:
-        return None
-    return pa.concat_tables(out).combine_chunks()
-
-
 def assemble(asm: Assembly, reports: list, keep_retracted: bool = False):
-    """The reduce step: (works DataFrame, authorships and references Arrow tables, excluded counts, dedup
-    steps) from the parts; the per-file reports get their merge and exclusion counts."""
+    """The reduce step: (works DataFrame, authorship columns, reference columns, excluded counts, dedup
+    steps) from the parts (columns: name -> numpy array, in table order); the per-file reports get their
+    merge and exclusion counts."""
     g = asm.grouper
     groups_of = np.asarray(g.groups_of, dtype=np.int64)
-    n_groups = len(g.first_ids)
-    offsets = [p[0] for p in asm.parts]
-    source_file = [sf for p in asm.parts for sf in p[4]]
-    asm.parts, parts = [], asm.parts
-    works = _concat([p[1] for p in parts], offsets)
-    auth = _concat([p[2] for p in parts], offsets)
-    refs = _concat([p[3] for p in parts], offsets)
+    n_groups = len(g)
+    source_file = asm.source_file
+    parts, asm.parts = asm.parts, []
+    offsets = [p[0] for p in parts]
+    works = pa.concat_tables([p[1] for p in parts]) if parts else WORK_SCHEMA.empty_table()
+    auth = [p[2] for p in parts]
+    refs = [p[3] for p in parts]
     del parts
     by_path = {r.path: r for r in reports}
 
-    # the records of every group in input order; multi-record groups are few
-    sizes = np.bincount(groups_of, minlength=n_groups) if len(groups_of) else np.zeros(0, np.int64)
+    # the records of every group in input order; groups of several records are few
+    sizes = np.bincount(groups_of, minlength=n_groups)
     first_rec = np.full(n_groups, -1, dtype=np.int64)
     order = np.arange(len(groups_of), dtype=np.int64)
     first_rec[groups_of[::-1]] = order[::-1]       # the first record of each group
     base_rec = first_rec.copy()
-    multi = {}
+    multi: dict = {}
     for r in np.flatnonzero(sizes[groups_of] > 1):
         multi.setdefault(int(groups_of[r]), []).append(int(r))
     merged = {}
@@ -188,12 +193,11 @@ def assemble(asm: Assembly, reports: list, keep_retracted: bool = False):
             elif seen_files:
                 by_path[f].merged_across += 1
             seen_files.add(f)
-        rows = works.take(pa.array(members)).to_pylist()
-        merged[gi] = merge_rows(rows)
+        merged[gi] = merge_rows(works.take(pa.array(members, pa.int64())).to_pylist())
 
     # exclusions (retracted, paratext) from the merged flags
-    retracted = works.column("is_retracted").to_numpy(zero_copy_only=False)[base_rec]
-    paratext = works.column("is_paratext").to_numpy(zero_copy_only=False)[base_rec]
+    retracted = works.column("is_retracted").to_numpy()[base_rec]
+    paratext = works.column("is_paratext").to_numpy()[base_rec]
     for gi, row in merged.items():
         retracted[gi], paratext[gi] = row["is_retracted"], row["is_paratext"]
     keep = np.ones(n_groups, dtype=bool)
@@ -208,7 +212,7 @@ def assemble(asm: Assembly, reports: list, keep_retracted: bool = False):
     kept = np.flatnonzero(keep)                      # groups in order of first appearance
 
     # the works table: each kept group's base row, merged rows patched in
-    wt = works.take(pa.array(base_rec[kept])).drop(["rec"])
+    wt = works.take(pa.array(base_rec[kept])).drop(["rec"]).combine_chunks()
     del works
     cols = [wt.column(name).to_pylist() for name in WORK_ID_FIELDS]
     work_ids = [work_id_from(*vals) for vals in zip(*cols)]
@@ -216,15 +220,19 @@ def assemble(asm: Assembly, reports: list, keep_retracted: bool = False):
     pos_of = {int(gi): i for i, gi in enumerate(kept) if int(gi) in merged}
     for gi, i in pos_of.items():
         work_ids[i] = work_id_of(merged[gi])
-    seen = {}
+    seen: dict = {}
     for i, base in enumerate(work_ids):  # distinct works keep distinct ids even when two share a fallback id
         if base in seen:
             seen[base] += 1
             work_ids[i] = f"{base}#{seen[base]}"
         else:
             seen[base] = 0
+    del seen
     works_df = _works_frame(wt, work_ids, {i: merged[gi] for gi, i in pos_of.items()})
     del wt
+    wid = np.empty(len(work_ids), dtype=object)
+    wid[:] = work_ids
+    del work_ids
 
     # authorship rows of each kept group's base record, in group order; references: the base record's
     # (groups of one), or the merged union (groups of several)
@@ -232,57 +240,94 @@ def assemble(asm: Assembly, reports: list, keep_retracted: bool = False):
     slot_of_group[kept] = np.arange(len(kept))
     is_base = np.zeros(len(groups_of), dtype=bool)
     is_base[base_rec[kept]] = True
-    wid = pa.array(work_ids, pa.string())
-    auth = _select(auth, is_base, groups_of, slot_of_group, wid)
+    auth = _rows(auth, offsets, is_base, groups_of, slot_of_group, wid)
     single = is_base.copy()
     for gi in multi:
         single[base_rec[gi]] = False
-    extra = _merged_refs(refs, multi, keep, slot_of_group, lambda r: rank(source_file[r][0]))
-    refs = _select(refs, single, groups_of, slot_of_group, wid, extra=extra)
+    extra = _merged_refs(refs, offsets, multi, keep, slot_of_group, lambda r: rank(source_file[r][0]))
+    refs = _rows(refs, offsets, single, groups_of, slot_of_group, wid, extra=extra)
     return works_df, auth, refs, excluded, dict(g.steps)
 
 
-def _select(t: pa.Table, want: np.ndarray, groups_of: np.ndarray, slot_of_group: np.ndarray, wid: pa.Array,
-            extra: pa.Table | None = None) -> pa.Table:
-    """Rows of the records ``want`` marks, in work order (rows of one record keep their order), with
-    ``rec`` replaced by the work id; ``extra``: rows (with a ``slot`` column) to add."""
-    rec = t.column("rec").to_numpy()
-    mask = want[rec]
-    t = t.filter(pa.array(mask))
-    slot = slot_of_group[groups_of[rec[mask]]]
-    t = t.drop(["rec"]).add_column(0, "slot", pa.array(slot))
-    if extra is not None and len(extra):
-        t = pa.concat_tables([t, extra.select(t.column_names).cast(t.schema)])
-    s = t.column("slot").to_numpy()
-    idx = np.argsort(s, kind="stable")
-    t = t.take(pa.array(idx))
-    return t.set_column(0, "work_id", wid.take(t.column("slot")))
+def _records_of(tables: list, offsets: list) -> np.ndarray:
+    """The global record number of every row of the parts' tables, in order."""
+    if not tables:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate([t.column("rec").to_numpy().astype(np.int64) + off for t, off in zip(tables, offsets)])
 
 
-def _merged_refs(refs: pa.Table, multi: dict, keep: np.ndarray, slot_of_group: np.ndarray, rank_of) -> pa.Table | None:
-    """Reference rows (with a ``slot`` column) of the merged works: the union over their records, best
-    source first, one reference per key (methods.md 8.3: references are never dropped)."""
+def _take_columns(tables: list, names: tuple, idx: np.ndarray) -> list:
+    """Columns ``names`` of the parts' tables (concatenated) at rows ``idx``, as numpy arrays; string
+    columns as objects, one Python string per distinct value across all of them (their dictionaries are
+    unified together: a reference's raw string and its OpenAlex id, when equal, are one object)."""
+    typ = tables[0].schema.field(names[0]).type
+    if typ != _DICT:
+        return [np.concatenate([t.column(n).to_numpy(zero_copy_only=False) for t in tables])[idx] for n in names]
     import pyarrow.compute as pc
+    chunks = [c for n in names for t in tables for c in t.column(n).chunks]
+    ca = pa.chunked_array(chunks, type=_DICT).unify_dictionaries()
+    del chunks
+    objs = np.empty(len(ca.chunk(0).dictionary) + 1, dtype=object)
+    objs[:-1] = ca.chunk(0).dictionary.to_pylist()         # the last slot (code -1): None
+    codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy() for c in ca.chunks])
+    del ca
+    per = len(codes) // len(names)
+    return [objs[codes[i * per:(i + 1) * per][idx]] for i in range(len(names))]
+
+
+def _rows(tables: list, offsets: list, want: np.ndarray, groups_of: np.ndarray, slot_of_group: np.ndarray,
+          work_ids: np.ndarray, extra: dict | None = None) -> dict:
+    """Columns (name -> numpy array) of the rows of the records that ``want`` marks, in work order (the
+    rows of one record keep their order), with ``rec`` replaced by ``work_id``; ``extra``: columns of
+    more rows (``slot``: their work's position) to add.  The parts' tables are dropped column by column
+    as the result is made, so the memory of both is never held whole."""
+    rec = _records_of(tables, offsets)
+    idx = np.flatnonzero(want[rec])
+    slot = slot_of_group[groups_of[rec[idx]]]
+    del rec
+    if extra is not None:
+        slot = np.concatenate([slot, np.asarray(extra["slot"], dtype=np.int64)])
+    order = np.argsort(slot, kind="stable")
+    out = {"work_id": work_ids[slot[order]]}
+    del slot
+    names = [f.name for f in (tables[0].schema if tables else []) if f.name != "rec"]
+    together = [n for n in ("raw", "openalex_id") if n in names]
+    for group in [tuple(together)] + [(n,) for n in names if n not in together]:
+        if not group:
+            continue
+        for name, col in zip(group, _take_columns(tables, group, idx)):
+            if extra is not None:
+                col = np.concatenate([col, np.array(extra[name], dtype=col.dtype)])
+            out[name] = col[order]
+        tables = [t.drop(list(group)) for t in tables]
+    return {n: out[n] for n in ["work_id"] + names}
+
+
+def _merged_refs(refs: list, offsets: list, multi: dict, keep: np.ndarray, slot_of_group: np.ndarray,
+                 rank_of) -> dict | None:
+    """Reference columns (with ``slot``) of the merged works: the union over their records, best source
+    first, one reference per key (methods.md 8.3: references are never dropped)."""
     wanted = {gi: rs for gi, rs in multi.items() if keep[gi]}
-    if not wanted:
+    if not wanted or not refs:
         return None
-    members = [r for rs in wanted.values() for r in rs]
-    sub = refs.filter(pc.is_in(refs.column("rec"), pa.array(members, pa.int64())))
+    rec = _records_of(refs, offsets)
+    member = np.zeros(int(rec.max()) + 1 if len(rec) else 0, dtype=bool)
+    for rs in wanted.values():
+        member[[r for r in rs if r < len(member)]] = True
+    idx = np.flatnonzero(member[rec])
+    cols = [rec[idx].tolist()] + [c.tolist() for c in _take_columns(refs, ("raw", "doi", "openalex_id"), idx)]
     by_rec: dict = {}
-    for r, raw, doi, oa in zip(sub.column("rec").to_pylist(), sub.column("raw").to_pylist(),
-                               sub.column("doi").to_pylist(), sub.column("openalex_id").to_pylist()):
+    for r, raw, doi, oa in zip(*cols):
         by_rec.setdefault(r, []).append((raw, doi, oa))
-    slot, pos, raws, dois, oas = [], [], [], [], []
+    out = {"slot": [], "position": [], "raw": [], "doi": [], "openalex_id": []}
     for gi, rs in wanted.items():
         for j, (raw, doi, oa) in enumerate(dedup_refs(ref for r in sorted(rs, key=rank_of) for ref in by_rec.get(r, ()))):
-            slot.append(int(slot_of_group[gi]))
-            pos.append(j)
-            raws.append(raw)
-            dois.append(doi)
-            oas.append(oa)
-    return pa.table({"slot": pa.array(slot, pa.int64()), "position": pa.array(pos, pa.int64()),
-                     "raw": pa.array(raws, pa.string()), "doi": pa.array(dois, pa.string()),
-                     "openalex_id": pa.array(oas, pa.string())})
+            out["slot"].append(int(slot_of_group[gi]))
+            out["position"].append(j)
+            out["raw"].append(raw)
+            out["doi"].append(doi)
+            out["openalex_id"].append(oa)
+    return out
 
 
 def _works_frame(wt: pa.Table, work_ids: list, patches: dict):

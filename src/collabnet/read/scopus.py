@@ -126,157 +126,205 @@ def _align(names: list[str], entries: list[tuple[str, list[str]]]) -> list[list[
     return out if slot == len(names) - 1 else None
 
 
+class Layout:
+    """The header of a Scopus CSV: the csv reader positioned after it, and where each field is."""
+
+    def __init__(self, path: str, text):
+        self.path = path
+        self.reader = csv.reader(io.StringIO(text, newline="") if isinstance(text, str) else text)
+        try:
+            header = next(self.reader)
+        except (StopIteration, csv.Error) as exc:
+            raise InputError(path, f"cannot read the CSV header ({exc})") from None
+        header = [h.strip().lstrip("\ufeff") for h in header]
+        idx, low = _col(header)
+
+        def ci(name):
+            return idx.get(name, low.get(name.lower()))
+
+        missing = [c for c in REQUIRED if ci(c) is None]
+        if ci("Authors") is None and ci("Author full names") is None:
+            missing.append("Authors")
+        if missing:
+            raise InputError(path, f"Scopus CSV without the required column(s) {', '.join(missing)}",
+                             where="line 1", hint="Export again with these fields selected")
+        self.mangled = header[-1].endswith(";") or any(";;" in h for h in header)
+        self.new_layout = ci("Author full names") is not None
+        self.cols = {name: ci(name) for name in (
+            "Authors", "Author full names", "Author(s) ID", "Title", "Year", "Source title", "Volume", "Issue",
+            "Page start", "Art. No.", "Cited by", "DOI", "Affiliations", "Authors with affiliations", "Abstract",
+            "Author Keywords", "Index Keywords", "Funding Details", "Funding Texts", "References",
+            "Correspondence Address", "PubMed ID", "Language of Original Document", "Document Type",
+            "Publication Stage", "EID")}
+        self.funding_cols = [i for i, h in enumerate(header) if h.lower().startswith("funding text")]
+        self.width = len(header)
+        self.records = 0   # records seen so far (every block's, converted here or not)
+
+
+BAD_WIDTH = "row has "  # how the skip reason for a row of the wrong width begins
+
+
 def parse(path: str, text, report: FileReport):
     """Yield canonical records from the text of a Scopus CSV file (a string, or a text file opened with
     newline="")."""
     report.format = "scopus"
-    reader = csv.reader(io.StringIO(text, newline="") if isinstance(text, str) else text)
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        raise InputError(path, f"cannot read the CSV header ({exc})") from None
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    idx, low = _col(header)
+    layout = Layout(path, text)
+    for _, recs, rep in blocks(layout, 1000):
+        report.absorb(rep)
+        yield from recs
+    check(layout, report)
 
-    def ci(name):
-        return idx.get(name, low.get(name.lower()))
 
-    missing = [c for c in REQUIRED if ci(c) is None]
-    if ci("Authors") is None and ci("Author full names") is None:
-        missing.append("Authors")
-    if missing:
-        raise InputError(path, f"Scopus CSV without the required column(s) {', '.join(missing)}",
-                         where="line 1", hint="Export again with these fields selected")
-    mangled = header[-1].endswith(";") or any(";;" in h for h in header)
-    new_layout = ci("Author full names") is not None
-    cols = {name: ci(name) for name in (
-        "Authors", "Author full names", "Author(s) ID", "Title", "Year", "Source title", "Volume", "Issue",
-        "Page start", "Art. No.", "Cited by", "DOI", "Affiliations", "Authors with affiliations", "Abstract",
-        "Author Keywords", "Index Keywords", "Funding Details", "Funding Texts", "References",
-        "Correspondence Address", "PubMed ID", "Language of Original Document", "Document Type",
-        "Publication Stage", "EID")}
-    funding_cols = [i for i, h in enumerate(header) if h.lower().startswith("funding text")]
-    width = len(header)
-    recno = 0
+def check(layout: Layout, report: FileReport) -> None:
+    """Refuse a file that a spreadsheet program re-saved (most rows do not match its ';;;' header)."""
+    bad_width = sum(n for why, n in report.skipped.items() if why.startswith(BAD_WIDTH))
+    if layout.mangled and report.records and bad_width > report.records / 2:
+        raise InputError(layout.path, f"{bad_width} of {report.records} rows do not match the header "
+                         "(the header ends in ';;;': the file looks re-saved by a spreadsheet program)",
+                         hint="Use the CSV exactly as Scopus exported it")
+
+
+def blocks(layout: Layout, size: int, keep=None):
+    """(block number, records, report) for blocks of ``size`` records (rows that are not blank) of the
+    file; ``keep(block number)`` False: the block's rows are read but not converted (another process
+    converts them) and the block is not yielded."""
+    path, reader = layout.path, layout.reader
+    b, n = 0, 0
+    wanted = keep is None or keep(0)
+    rep, out = FileReport(path, "scopus"), []
     line_start = 2
-    bad_width = 0
     while True:
+        if n == size:
+            if wanted:
+                yield b, out, rep
+            b, n = b + 1, 0
+            wanted = keep is None or keep(b)
+            rep, out = FileReport(path, "scopus"), []
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            recno += 1
-            report.records += 1
-            report.skip(f"malformed CSV row ({exc})", f"{reader.line_num}")
+            n += 1
+            layout.records += 1
+            if wanted:
+                rep.records += 1
+                rep.skip(f"malformed CSV row ({exc})", f"{reader.line_num}")
             line_start = reader.line_num + 1
             continue
         where_line = line_start
         line_start = reader.line_num + 1
         if not row or all(not c.strip() for c in row):
             continue
-        recno += 1
-        report.records += 1
-        if len(row) > width and funding_cols and any(c.strip() for c in row[width:]):
-            # Scopus writes more "Funding Text N" fields than its header names: realign the columns
-            # after the last funding column from the right, and keep the extra texts as funding
-            k = funding_cols[-1] + 1
-            extra = row[k:k + len(row) - width]
-            row = row[:k] + row[k + len(row) - width:]
-            row[funding_cols[-1]] = " | ".join(x for x in [row[funding_cols[-1]]] + extra if x.strip())
-            report.warn("more Funding Text fields than header columns (realigned)", f"{where_line}")
-        if len(row) != width and not (len(row) > width and not any(c.strip() for c in row[width:])):
-            bad_width += 1
-            report.skip(f"row has {len(row)} fields, the header has {width} (truncated or misquoted row)",
-                        f"{where_line}")
-            continue
+        n += 1
+        layout.records += 1
+        if wanted:
+            rep.records += 1
+            rec = _convert(layout, row, where_line, rep)
+            if rec is not None:
+                out.append(rec)
+    if n and wanted:
+        yield b, out, rep
 
-        def g(name):
-            i = cols[name]
-            v = row[i].strip() if i is not None and i < len(row) else ""
-            return "" if v in MISSING else v
 
-        rec = new_record("scopus", path, recno, where_line)
-        rec["title"] = g("Title") or None
-        if rec["title"] and rec["title"].lower() == "[no title available]":
-            rec["title"] = None
-        rec["year"] = parse_year(g("Year"), report, f"{where_line}")
-        rec["doi"] = norm_doi(g("DOI"))
-        rec["eid"] = g("EID") or None
-        rec["pmid"] = g("PubMed ID") if g("PubMed ID").isdigit() else None
-        rec["source_title"] = g("Source title") or None
-        rec["volume"] = g("Volume") or None
-        rec["issue"] = g("Issue") or None
-        rec["first_page"] = g("Page start") or g("Art. No.") or None
-        rec["language"] = g("Language of Original Document") or None
-        cb = g("Cited by")
-        rec["cited_by"] = parse_int(cb) if cb else 0
-        dt = g("Document Type")
-        rec["doc_type_raw"] = dt or None
-        rec["doc_type"] = canonical_doc_type(dt)
-        rec["is_retracted"] = dt.lower().startswith("retracted")
-        rec["keywords"] = [k.strip() for k in g("Author Keywords").split(";") if k.strip()]
-        rec["index_keywords"] = [k.strip() for k in g("Index Keywords").split(";") if k.strip()]
-        funding = [g("Funding Details"), g("Funding Texts")] + [row[i].strip() for i in funding_cols if i < len(row)]
-        rec["funding"] = " | ".join(f for f in funding if f) or None
-        if not rec["title"] and not rec["doi"] and not rec["eid"]:
-            report.skip("record without title, DOI or EID", f"{where_line}")
-            continue
+def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> dict | None:
+    """The record of one row (None: skipped, with the reason in the report)."""
+    path, cols, funding_cols, width = layout.path, layout.cols, layout.funding_cols, layout.width
+    if len(row) > width and funding_cols and any(c.strip() for c in row[width:]):
+        # Scopus writes more "Funding Text N" fields than its header names: realign the columns
+        # after the last funding column from the right, and keep the extra texts as funding
+        k = funding_cols[-1] + 1
+        extra = row[k:k + len(row) - width]
+        row = row[:k] + row[k + len(row) - width:]
+        row[funding_cols[-1]] = " | ".join(x for x in [row[funding_cols[-1]]] + extra if x.strip())
+        report.warn("more Funding Text fields than header columns (realigned)", f"{where_line}")
+    if len(row) != width and not (len(row) > width and not any(c.strip() for c in row[width:])):
+        report.skip(f"{BAD_WIDTH}{len(row)} fields, the header has {width} (truncated or misquoted row)",
+                    f"{where_line}")
+        return None
 
-        # ---- authors
-        names = _split_authors(g("Authors"), new_layout)
-        fulls, ids = [], []
-        if g("Author full names"):
-            for part in g("Author full names").split(";"):
-                part = part.strip()
-                if not part:
-                    continue
-                m = _FULL_NAME.match(part)
-                fulls.append(m.group(1) if m else part)
-                ids.append(m.group(2) if m else None)
-        if not ids and g("Author(s) ID"):
-            ids = [x.strip() for x in g("Author(s) ID").split(";") if x.strip()]
-        if not names and fulls:
-            names = fulls
-        if len(ids) != len(names):
-            ids = [None] * len(names)
-        if len(fulls) != len(names):
-            fulls = [None] * len(names)
-        authors = [new_author(n, f, i) for n, f, i in zip(names, fulls, ids)]
-        affs_all = [a.strip() for a in g("Affiliations").split(";") if a.strip()]
-        known = set(affs_all)
-        with_aff = g("Authors with affiliations")
-        per_slot = None
-        if with_aff and authors:
-            entries = [split_author_entry(e.strip(), known) for e in with_aff.split(";") if e.strip()]
-            per_slot = _align(names, entries)
-        if per_slot is not None:
-            for a, affs in zip(authors, per_slot):
-                seen = set()
-                for s in affs:
-                    if s not in seen:
-                        seen.add(s)
-                        a["affs"].append(new_aff(s))
-        else:
-            if affs_all and authors:
-                report.warn("authors not aligned with affiliations (affiliations kept unlinked)", f"{where_line}")
-            rec["unlinked"] = [new_aff(s) for s in affs_all]
-        corr = g("Correspondence Address")
-        if corr and authors:
-            cname = _nkey(corr.split(";", 1)[0])
-            for a in authors:
-                if cname and _nkey(a["name"] or "") == cname:
-                    a["corresponding"] = True
-                    break
-        rec["authors"] = authors
+    def g(name):
+        i = cols[name]
+        v = row[i].strip() if i is not None and i < len(row) else ""
+        return "" if v in MISSING else v
 
-        # ---- references
-        refs = g("References")
-        if refs:
-            rec["references"] = [(intern(r.strip()), find_doi(r), None)
-                                 for r in refs.split("; ") if r.strip()]
-        yield rec
-    if mangled and report.records and bad_width > report.records / 2:
-        raise InputError(path, f"{bad_width} of {report.records} rows do not match the header "
-                         "(the header ends in ';;;': the file looks re-saved by a spreadsheet program)",
-                         hint="Use the CSV exactly as Scopus exported it")
+    rec = new_record("scopus", path, layout.records, where_line)
+    rec["title"] = g("Title") or None
+    if rec["title"] and rec["title"].lower() == "[no title available]":
+        rec["title"] = None
+    rec["year"] = parse_year(g("Year"), report, f"{where_line}")
+    rec["doi"] = norm_doi(g("DOI"))
+    rec["eid"] = g("EID") or None
+    rec["pmid"] = g("PubMed ID") if g("PubMed ID").isdigit() else None
+    rec["source_title"] = g("Source title") or None
+    rec["volume"] = g("Volume") or None
+    rec["issue"] = g("Issue") or None
+    rec["first_page"] = g("Page start") or g("Art. No.") or None
+    rec["language"] = g("Language of Original Document") or None
+    cb = g("Cited by")
+    rec["cited_by"] = parse_int(cb) if cb else 0
+    dt = g("Document Type")
+    rec["doc_type_raw"] = dt or None
+    rec["doc_type"] = canonical_doc_type(dt)
+    rec["is_retracted"] = dt.lower().startswith("retracted")
+    rec["keywords"] = [k.strip() for k in g("Author Keywords").split(";") if k.strip()]
+    rec["index_keywords"] = [k.strip() for k in g("Index Keywords").split(";") if k.strip()]
+    funding = [g("Funding Details"), g("Funding Texts")] + [row[i].strip() for i in funding_cols if i < len(row)]
+    rec["funding"] = " | ".join(f for f in funding if f) or None
+    if not rec["title"] and not rec["doi"] and not rec["eid"]:
+        report.skip("record without title, DOI or EID", f"{where_line}")
+        return None
+
+    # ---- authors
+    names = _split_authors(g("Authors"), layout.new_layout)
+    fulls, ids = [], []
+    if g("Author full names"):
+        for part in g("Author full names").split(";"):
+            part = part.strip()
+            if not part:
+                continue
+            m = _FULL_NAME.match(part)
+            fulls.append(m.group(1) if m else part)
+            ids.append(m.group(2) if m else None)
+    if not ids and g("Author(s) ID"):
+        ids = [x.strip() for x in g("Author(s) ID").split(";") if x.strip()]
+    if not names and fulls:
+        names = fulls
+    if len(ids) != len(names):
+        ids = [None] * len(names)
+    if len(fulls) != len(names):
+        fulls = [None] * len(names)
+    authors = [new_author(n, f, i) for n, f, i in zip(names, fulls, ids)]
+    affs_all = [a.strip() for a in g("Affiliations").split(";") if a.strip()]
+    known = set(affs_all)
+    with_aff = g("Authors with affiliations")
+    per_slot = None
+    if with_aff and authors:
+        entries = [split_author_entry(e.strip(), known) for e in with_aff.split(";") if e.strip()]
+        per_slot = _align(names, entries)
+    if per_slot is not None:
+        for a, affs in zip(authors, per_slot):
+            seen = set()
+            for s in affs:
+                if s not in seen:
+                    seen.add(s)
+                    a["affs"].append(new_aff(s))
+    else:
+        if affs_all and authors:
+            report.warn("authors not aligned with affiliations (affiliations kept unlinked)", f"{where_line}")
+        rec["unlinked"] = [new_aff(s) for s in affs_all]
+    corr = g("Correspondence Address")
+    if corr and authors:
+        cname = _nkey(corr.split(";", 1)[0])
+        for a in authors:
+            if cname and _nkey(a["name"] or "") == cname:
+                a["corresponding"] = True
+                break
+    rec["authors"] = authors
+
+    # ---- references
+    refs = g("References")
+    if refs:
+        rec["references"] = [(intern(r.strip()), find_doi(r), None)
+                             for r in refs.split("; ") if r.strip()]
+    return rec

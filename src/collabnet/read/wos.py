@@ -49,13 +49,41 @@ def looks_like_long_csv(header: list[str]) -> bool:
     return {"article title", "source title"} <= h and ("addresses" in h or "ut (unique wos id)" in h)
 
 
+# a line that ends a record, and nothing else: "ER" or "ER ..." with no other line break inside it (the
+# parser splits lines with str.splitlines, which knows more line breaks than "\n")
+_ER_LINE = re.compile("^ER(?: [^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*)?\r?$", re.M)
+
+
+def plain_blocks(path: str, text: str, size: int, keep=None):
+    """(block number, records, report) of a plain-text export in blocks of ``size`` records (cut after an
+    ER line, found without parsing the lines); ``keep(block number)`` False: the block is not parsed
+    (another process parses it) nor yielded.  Record numbers count from 1 in each block: add the records
+    of the blocks before it (their reports' ``records``)."""
+    ends = [m.end() for m in _ER_LINE.finditer(text)]
+    cuts = [ends[i] + 1 for i in range(size - 1, len(ends), size)]
+    if not cuts or cuts[-1] < len(text.rstrip()):
+        cuts.append(len(text))
+    start, line0 = 0, 1
+    for b, stop in enumerate(cuts):
+        seg = text[start:stop]
+        if keep is None or keep(b):
+            rep = FileReport(path, "wos")
+            yield b, list(_plain(path, seg, rep, line0)), rep
+        line0 += len(seg.splitlines())
+        start = stop
+
+
 def parse_plain(path: str, text: str, report: FileReport):
+    yield from _plain(path, text, report, 1)
+
+
+def _plain(path: str, text: str, report: FileReport, line0: int):
     report.format = "wos"
     fields: dict[str, list[str]] = {}
     last = None
     start = None
     recno = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line in enumerate(text.splitlines(), line0):
         line = line.rstrip("\r").rstrip("\t ")
         if not line.strip():
             continue
