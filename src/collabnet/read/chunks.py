@@ -82,7 +82,7 @@ def _text(v):
 
 
 def _work_row(rec: dict) -> tuple:
-    """The work row of one record as if it were a group of one (what merge_group makes of it)."""
+    """The work row of one record as if it were a group of one (references and keywords deduplicated, citations under its source)."""
     src = rec["source"]
     cb = rec["cited_by"]
     cby = rec.get("counts_by_year")
