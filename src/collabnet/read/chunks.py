@@ -5,8 +5,9 @@ with the raw records or the file:
 
 - map (:func:`chunk_part`, run wherever the chunk was parsed: this process, a forked child, a Dask
   worker): every record becomes, on its own, one work row, its authorship rows with institution,
-  sector and country resolved, and its references, as Arrow tables (a few bytes per value, not a
-  Python object each), plus its deduplication keys.  The records are dropped.
+  sector and country resolved, and its references, as Arrow tables (repeated strings
+  dictionary-encoded: a few bytes a row, not a Python object each), plus its deduplication keys.
+  The records are dropped.
 - reduce (:func:`assemble`): the keys of all records, in input order, are grouped exactly as
   methods.md 8.3 says (DOI, PMID, source ids, then title + year + first-author surname); a group of
   one (nearly every work) keeps its rows as they are; the few groups of several records are merged
@@ -27,8 +28,6 @@ from ..clean.resolve import AUTHORSHIP_COLUMNS, WORK_ID_FIELDS, authorship_row, 
 from ..clean.thesaurus import Thesaurus
 from .merge import Grouper, dedup_ci, dedup_keys, dedup_refs, merge_rows, rank
 
-CHUNK_RECORDS = 20_000
-
 # a work row per record, in the works table's column order (work_id is given at assembly);
 # keywords, index_keywords and fields stay lists until then
 WORK_FIELDS = [
@@ -45,8 +44,6 @@ WORK_FIELDS = [
     ("line", pa.int64()), ("is_retracted", pa.bool_()), ("is_paratext", pa.bool_()), ("funding", pa.string()),
 ]
 WORK_SCHEMA = pa.schema([("rec", pa.int32())] + WORK_FIELDS)
-_STR_FIELDS = frozenset(n for n, t in WORK_FIELDS if t == pa.string())
-_W = {n: i for i, (n, _) in enumerate(WORK_FIELDS)}
 # authorship and reference rows repeat their strings (an institution's name on each of its rows): their
 # string columns are dictionary-encoded, 4 bytes a row, and travel between processes as a few buffers
 _DICT = pa.dictionary(pa.int32(), pa.string())
