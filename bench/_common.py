@@ -17,7 +17,7 @@ def world(scale: int, formats: str = "openalex") -> str:
     d = os.path.join(WORK, f"jpnl_s{scale}")
     if not os.path.exists(os.path.join(d, "works.jsonl.gz")):
         print(f"generating the scale-{scale} world ...", flush=True)
-        subprocess.run([sys.executable, os.path.join(SHARED, "tools", "seedworld.py"), "--world", "jpnl",
+        subprocess.run([sys.executable, os.path.join(HERE, "seedworld_linear.py"), "--world", "jpnl",
                         "--scale", str(scale), "--out", d, "--formats", formats], check=True)
     corpus = os.path.join(d, "corpus")
     if not os.path.exists(os.path.join(corpus, "works.parquet")):

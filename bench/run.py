@@ -106,7 +106,7 @@ def world(scale: int, formats: str) -> str:
     need = [f for f in formats.split(",") if not os.path.exists(os.path.join(d, FORMATS[f]))]
     if need:
         print(f"generating the scale-{scale} world ({formats}) ...", flush=True)
-        subprocess.run([sys.executable, os.path.join(SHARED, "tools", "seedworld.py"), "--world", "jpnl", "--scale",
+        subprocess.run([sys.executable, os.path.join(HERE, "seedworld_linear.py"), "--world", "jpnl", "--scale",
                         str(scale), "--out", d, "--formats", formats], check=True, stdout=subprocess.DEVNULL)
     return d
 
@@ -266,6 +266,18 @@ def report(rows, floors, peers, quick: bool = False) -> str:
         tree = r.get("tree", float("nan"))
         L.append(f"| {s} | {f} | {label} | {r['wall']:.1f} | {ratio} | {r['peak']:.0f} | "
                  f"{'-' if tree != tree else f'{tree:.0f}'} | {st} |")
+    base = {f: r for s, f, label, r in rows if s == 1 and label == "without topics and views"}
+    grow = [(s, f, r) for s, f, label, r in rows if s > 1 and label == "without topics and views" and f in base]
+    if grow:
+        L += ["", "### Growth from scale 1 (build without topics and views)", "",
+              "| scale | format | works x | wall s | time x | peak MB | memory x | peak MB per 1k works |",
+              "|---|---|---|---|---|---|---|---|"]
+        for s, f, r in grow:
+            b = base[f]
+            works = fl.get((s, "openalex"), {}).get("records")
+            L.append(f"| {s} | {f} | {s} | {r['wall']:.1f} | {r['wall'] / b['wall']:.1f} | {r['peak']:.0f} | "
+                     f"{r['peak'] / b['peak']:.1f} | "
+                     f"{(r['peak'] / (works / 1000)) if works else float('nan'):.1f} |")
     if peers:
         L += ["", "### Against the peers (~100k records): read the export, build the country (and institution) network", "",
               "| input | tool | records | countries | links | wall s | peak MB | collabnet faster by |",
