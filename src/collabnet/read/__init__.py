@@ -39,36 +39,17 @@ def record_chunks(path, encoding: str | None = None, report: FileReport | None =
     and skipped).  JSON Lines and large Scopus CSVs are streamed from disk; other files are decoded whole."""
     path = os.fspath(path)
     report = report if report is not None else FileReport(path)
-    size = size or CHUNK_RECORDS
-    how = stream_kind(path, encoding)
-    if how == "openalex-jsonl":
-        for _, recno0, lines in openalex.blocks(path, size):
-            yield openalex.parse_lines(path, lines, recno0, report)
-        return
-    if how == "scopus":
-        layouts = []
-        for _, recs, rep in _scopus_stream(path, size, None, layouts):
-            report.absorb(rep)
-            yield recs
-        scopus.check(layouts[0], report)
-        return
-    data = read_bytes(path)
-    text = decode(path, data, encoding)
-    del data
-    fmt = sniff(path, text)
-    if fmt == "scopus":
-        it = scopus.parse(path, text, report)
-    elif fmt == "wos":
-        it = wos.parse_plain(path, text, report)
-    elif fmt == "wos-tab":
-        it = wos.parse_tabbed(path, text, report)
-    elif fmt == "wos-csv":
-        it = wos.parse_tabbed(path, text, report, long_names=True)
-    elif fmt == "openalex":
-        it = openalex.parse(path, text, report)
-    else:
-        it = pubmed.parse(path, text, report)
-    yield from _batched(it, size)
+    blocks, finish, local_numbers = _block_reader(path, encoding)
+    done = 0
+    for _, recs, rep in blocks(size or CHUNK_RECORDS, None):
+        if local_numbers and done:
+            for r in recs:
+                r["record"] += done
+        done += rep.records
+        report.absorb(rep)
+        yield recs
+    if finish is not None:
+        finish(report)
 
 
 def _batched(it, size: int):
