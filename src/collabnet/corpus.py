@@ -178,30 +178,48 @@ def _read_parquet(path: str) -> pd.DataFrame:
     """A table that :func:`_write_parquet` wrote, equal to what ``pd.read_parquet`` gives (string columns:
     objects, None when missing), with the string columns read as dictionaries and decoded once per
     distinct value: 4 bytes a row per string column plus the distinct strings, never every string as
-    Arrow text (about 5 GB for the 17M authorship rows of a million works) beside the pandas table."""
-    import numpy as np
+    Arrow text (about 5 GB for the 17M authorship rows of a million works) beside the pandas table.
+    The references' raw strings and OpenAlex ids are decoded together (one object when equal)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
     schema = pq.read_schema(path)
     strings = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
     t = pq.read_table(path, read_dictionary=strings)
     rest = t.drop(strings).to_pandas()           # numbers, flags, all-null columns: pandas' own dtypes
+    together = [n for n in ("raw", "openalex_id") if n in strings]
     cols = {}
-    for name in strings:
-        ca = t.column(name)
-        t = t.drop([name])
-        if ca.num_chunks == 0:
-            cols[name] = np.full(0, None, dtype=object)
-            continue
-        ca = ca.unify_dictionaries()
-        objs = np.empty(len(ca.chunk(0).dictionary) + 1, dtype=object)
-        objs[:-1] = ca.chunk(0).dictionary.to_pylist()   # the last slot (code -1): None
-        codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy() for c in ca.chunks])
-        cols[name] = objs[codes]
+    for group in [together] + [[n] for n in strings if n not in together]:
+        if group:
+            cols.update(zip(group, decode_strings([t.column(n) for n in group])))
+            t = t.drop(group)
     del t
+    pa.default_memory_pool().release_unused()
     data = {f.name: cols.pop(f.name) if f.name in cols else rest[f.name] for f in schema}
     return pd.DataFrame(data, index=rest.index, columns=[f.name for f in schema], copy=False)
+
+
+def decode_strings(columns: list, idx=None) -> list:
+    """Dictionary-encoded Arrow columns (ChunkedArrays) as numpy object arrays (at rows ``idx`` only, when
+    given), one Python string per distinct value across all of them (dictionaries unified), None where
+    missing."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    chunks = [c for col in columns for c in col.chunks]
+    if not chunks:
+        return [np.full(len(col) if idx is None else len(idx), None, dtype=object) for col in columns]
+    ca = pa.chunked_array(chunks, type=chunks[0].type).unify_dictionaries()
+    del chunks
+    objs = np.empty(len(ca.chunk(0).dictionary) + 1, dtype=object)
+    objs[:-1] = ca.chunk(0).dictionary.to_pylist()         # the last slot (code -1): None
+    codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy() for c in ca.chunks])
+    del ca
+    out, at = [], 0
+    for col in columns:
+        c = codes[at:at + len(col)]
+        out.append(objs[c if idx is None else c[idx]])
+        at += len(col)
+    return out
 
 
 def _write_parquet(df: pd.DataFrame, path: str, rows: int = PARQUET_SLICE) -> None:

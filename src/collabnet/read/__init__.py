@@ -278,6 +278,8 @@ def corpus_of(asm: Assembly, reports: list[FileReport], thesaurus: Thesaurus | N
     th = thesaurus or Thesaurus()
     works, auth, refs, excluded, steps = assemble(asm, reports, keep_retracted=keep_retracted)
     works, auth, refs, how = finish_tables(works, auth, refs, th)
+    import pyarrow as pa
+    pa.default_memory_pool().release_unused()   # the parts' buffers, back to the system
     meta = {
         "inputs": [r.to_dict() for r in reports],
         "dedup_steps": steps,

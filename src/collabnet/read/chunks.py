@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from ..clean.resolve import AUTHORSHIP_COLUMNS, WORK_ID_FIELDS, authorship_row, work_id_from, work_id_of
 from ..clean.thesaurus import Thesaurus
+from ..corpus import decode_strings
 from .merge import Grouper, dedup_ci, dedup_keys, dedup_refs, merge_rows, rank
 
 # a work row per record, in the works table's column order (work_id is given at assembly);
@@ -260,16 +261,8 @@ def _take_columns(tables: list, names: tuple, idx: np.ndarray) -> list:
     typ = tables[0].schema.field(names[0]).type
     if typ != _DICT:
         return [np.concatenate([t.column(n).to_numpy(zero_copy_only=False) for t in tables])[idx] for n in names]
-    import pyarrow.compute as pc
-    chunks = [c for n in names for t in tables for c in t.column(n).chunks]
-    ca = pa.chunked_array(chunks, type=_DICT).unify_dictionaries()
-    del chunks
-    objs = np.empty(len(ca.chunk(0).dictionary) + 1, dtype=object)
-    objs[:-1] = ca.chunk(0).dictionary.to_pylist()         # the last slot (code -1): None
-    codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy() for c in ca.chunks])
-    del ca
-    per = len(codes) // len(names)
-    return [objs[codes[i * per:(i + 1) * per][idx]] for i in range(len(names))]
+    return decode_strings([pa.chunked_array([c for t in tables for c in t.column(n).chunks], type=_DICT)
+                           for n in names], idx)
 
 
 def _rows(tables: list, offsets: list, want: np.ndarray, groups_of: np.ndarray, slot_of_group: np.ndarray,
