@@ -4,6 +4,8 @@
     python bench/run.py                  # scales 1 and 20 (~105k works), peers at ~100k records
     python bench/run.py --scale200       # also scale 200 (~1M works, OpenAlex only; about 1.3 GB gzip)
     python bench/run.py --pybibx         # also pyBibX at ~100k records (about 10 minutes)
+    python bench/run.py --scales 200 --no-peers   # one part alone (its own section of RESULTS.md)
+    python bench/run.py --peers-only     # only the ~100k-record peers (pyBibX at 5k unless --no-pybibx)
 
 Everything runs in child processes; peak memory is each child's max RSS (os.wait4).  Peers run in
 their own virtual environments under bench/work/ (created here: metaknowledge, pyBibX), never in the
@@ -176,17 +178,32 @@ def main():
     ap.add_argument("--scale200", action="store_true", help="also the ~1M-work world (OpenAlex only)")
     ap.add_argument("--pybibx", action="store_true", help="also pyBibX at ~100k records (slow)")
     ap.add_argument("--runs", type=int, default=3, help="runs per measurement at scale 1 (median)")
+    ap.add_argument("--scales", default=None, help="comma-separated scales to build (200: OpenAlex only, "
+                    "without topics and views); writes its own section")
+    ap.add_argument("--formats", default=",".join(FORMATS), help="formats to build at scales 1 and 20")
+    ap.add_argument("--no-peers", action="store_true", help="skip the ~100k-record peers")
+    ap.add_argument("--peers-only", action="store_true", help="only the ~100k-record peers (own section)")
+    ap.add_argument("--no-pybibx", action="store_true", help="skip pyBibX (also at 5k records)")
     a = ap.parse_args()
+    partial = a.scales is not None or a.peers_only or a.no_peers or a.formats != ",".join(FORMATS)
     os.makedirs(WORK, exist_ok=True)
     out = os.path.join(WORK, "out")
     rows, floors, peers = [], [], []
     scales = [1] if a.quick else [1, 20]
+    if a.scales is not None:
+        scales = [int(x) for x in a.scales.split(",") if x]
+    if a.peers_only:
+        scales = []
+    wanted = {f: FORMATS[f] for f in a.formats.split(",")}
+    if 200 in scales:
+        scales.remove(200)
+        a.scale200 = True
     for s in scales:
         d = world(s, ",".join(FORMATS))
         n = 1 if s > 1 else a.runs
         floors.append((s, "openalex", median_runs(lambda: floor_jsonl(os.path.join(d, FORMATS["openalex"])), n)))
         floors.append((s, "scopus", median_runs(lambda: floor_csv(os.path.join(d, FORMATS["scopus"])), n)))
-        for fmt, fn in FORMATS.items():
+        for fmt, fn in wanted.items():
             extra = ["--focus", "JP NL"] + (["--baseline", os.path.join(d, "baseline.csv")] if fmt != "openalex" else [])
             for label, more in (("full build", []), ("without topics and views", ["--no-topics", "--no-views"])):
                 if s > 1 and fmt != "openalex" and label == "full build":
@@ -199,7 +216,7 @@ def main():
         floors.append((200, "openalex", floor_jsonl(os.path.join(d, FORMATS["openalex"]))))
         r = build(os.path.join(d, FORMATS["openalex"]), ["--focus", "JP NL", "--no-topics", "--no-views"], out)
         rows.append((200, "openalex", "without topics and views", r | {"runs": 1}))
-    if not a.quick:
+    if not a.quick and not a.no_peers and (a.scales is None or a.peers_only):
         # peers on ~100k records: the scale-20 Scopus CSV, and real files repeated with fresh ids and titles
         d = world(20, "scopus")
         real_sc = os.path.join(WORK, "real_scopus_100k.csv")
@@ -229,7 +246,7 @@ def main():
                     res["metaknowledge"] = peer(mk, "metaknowledge_country.py", path)
                 except SystemExit as exc:
                     res["metaknowledge"] = {"error": str(exc).splitlines()[-1][:160]}
-            if a.pybibx or name.startswith("seed world S=1"):
+            if not a.no_pybibx and (a.pybibx or name.startswith("seed world S=1")):
                 pb = venv("pybibx", "pybibx")
                 if pb:
                     try:
@@ -239,13 +256,21 @@ def main():
             peers.append((name, res))
             print(name, {k: round(v.get("wall", 0), 1) for k, v in res.items()}, flush=True)
     # a --quick run (scale 1 only) keeps its own section, so it never overwrites a full run's figures
-    write_section("build-quick" if a.quick else "build", report(rows, floors, peers, quick=a.quick))
+    if a.peers_only:
+        section = "peers"
+    elif partial:
+        section = "build-" + "-".join(f"s{x}" for x in scales + ([200] if a.scale200 else [])) + (
+            "" if a.formats == ",".join(FORMATS) else "-" + a.formats.replace(",", "-"))
+    else:
+        section = "build-quick" if a.quick else "build"
+    write_section(section, report(rows, floors, peers, quick=a.quick, title=None if not partial else section))
     print(f"written {os.path.join(HERE, 'RESULTS.md')}")
 
 
-def report(rows, floors, peers, quick: bool = False) -> str:
+def report(rows, floors, peers, quick: bool = False, title: str | None = None) -> str:
     fl = {(s, f): r for s, f, r in floors}
-    L = ["## Build time and memory (bench/run.py" + (" --quick: scale 1 only)" if quick else ")"), "",
+    head = f"bench/run.py, part: {title}" if title else "bench/run.py" + (" --quick: scale 1 only" if quick else "")
+    L = [f"## Build time and memory ({head})", "",
          f"Machine: {machine()}. Date: {time.strftime('%Y-%m-%d')}.",
          "Planted worlds from `seedworld.py --world jpnl --scale S`; `collabnet build --focus 'JP NL' --timings` in a child",
          "process (wall = whole process including Python start-up; stages from `--timings`; peak = max RSS of the",
