@@ -131,13 +131,14 @@ def _read_and_save(inputs, corpus_dir, engine, scheduler, thesaurus, keep_retrac
         from .engine import read_dask
         corpus = read_dask(*inputs, scheduler=scheduler, thesaurus=thesaurus, keep_retracted=keep_retracted,
                            encoding=encoding, timings=stages)
-    else:
-        from .read import read
-        corpus = read(*inputs, thesaurus=thesaurus, keep_retracted=keep_retracted, encoding=encoding,
-                      progress=progress, timings=stages)
-    t0 = time.perf_counter()
-    corpus.save(corpus_dir)
-    stages["save"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        corpus.save(corpus_dir)
+        stages["save"] = time.perf_counter() - t0
+        return stages
+    # each table is written as soon as it is made, and dropped: the reader holds one table at a time
+    from .read import read_into
+    read_into(corpus_dir, *inputs, thesaurus=thesaurus, keep_retracted=keep_retracted, encoding=encoding,
+              progress=progress, timings=stages)
     return stages
 
 

@@ -95,27 +95,11 @@ class Corpus:
     # ------------------------------------------------------------ persistence
     def save(self, directory) -> None:
         """Write the tables as Parquet and meta.json; nothing is left half-written."""
-        directory = os.fspath(directory)
-        parent = os.path.dirname(os.path.abspath(directory)) or "."
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=".corpus-", dir=parent)
-        try:
+        def write(put):
             for name in TABLES:
-                _write_parquet(getattr(self, name), os.path.join(tmp, f"{name}.parquet"))
-            with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as f:
-                json.dump(self.meta, f, indent=1, sort_keys=True, ensure_ascii=False, default=str)
-                f.write("\n")
-            if os.path.isdir(directory):
-                old = directory + ".old"
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(directory, old)
-                os.replace(tmp, directory)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, directory)
-        finally:
-            if os.path.isdir(tmp):
-                shutil.rmtree(tmp, ignore_errors=True)
+                put(name, getattr(self, name))
+            put("meta", self.meta)
+        write_corpus(directory, write)
 
     @classmethod
     def load(cls, directory) -> "Corpus":
@@ -134,6 +118,37 @@ class Corpus:
             with open(mp, encoding="utf-8") as f:
                 meta = json.load(f)
         return cls(tables["works"], tables["authorships"], tables["references"], meta)
+
+
+def write_corpus(directory, write) -> None:
+    """Write a corpus folder: ``write(put)`` calls ``put(name, DataFrame)`` for each table and
+    ``put("meta", dict)``; the files go to a temporary folder that replaces ``directory`` at the end,
+    so nothing is ever left half-written."""
+    directory = os.fspath(directory)
+    parent = os.path.dirname(os.path.abspath(directory)) or "."
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".corpus-", dir=parent)
+
+    def put(name, value):
+        if name == "meta":
+            with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as f:
+                json.dump(value, f, indent=1, sort_keys=True, ensure_ascii=False, default=str)
+                f.write("\n")
+        else:
+            _write_parquet(value, os.path.join(tmp, f"{name}.parquet"))
+    try:
+        write(put)
+        if os.path.isdir(directory):
+            old = directory + ".old"
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(directory, old)
+            os.replace(tmp, directory)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, directory)
+    finally:
+        if os.path.isdir(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def slot_coverage(authorships: pd.DataFrame) -> dict:

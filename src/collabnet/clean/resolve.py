@@ -51,11 +51,8 @@ NUMERIC_WORK_COLUMNS = ("year", "cited_by_openalex", "cited_by_scopus", "cited_b
                         "cited_by_pubmed", "n_authors", "countries_declared", "record", "line")
 
 
-def finish_tables(works_df: pd.DataFrame, auth, refs, thesaurus: Thesaurus | None = None):
-    """(works, authorships, references) DataFrames with their dtypes, institution names unified, and the
-    cleaning report (rows per sector source) from the assembled tables (authorships and references:
-    columns, name -> numpy array, in table order)."""
-    th = thesaurus or Thesaurus()
+def finish_works(works_df: pd.DataFrame) -> pd.DataFrame:
+    """The works table with its dtypes (nullable integers, floats, a nullable top-10% flag)."""
     if works_df.empty:
         works_df = pd.DataFrame(columns=["work_id"])
     for col in NUMERIC_WORK_COLUMNS:
@@ -66,6 +63,14 @@ def finish_tables(works_df: pd.DataFrame, auth, refs, thesaurus: Thesaurus | Non
             works_df[col] = pd.to_numeric(works_df[col], errors="coerce").astype("float64")
     if "top10_openalex" in works_df:
         works_df["top10_openalex"] = works_df["top10_openalex"].astype("boolean")
+    return works_df
+
+
+def finish_authorships(auth: dict, thesaurus: Thesaurus | None = None) -> tuple[pd.DataFrame, dict]:
+    """The authorships table from its assembled columns (name -> numpy array), institution names unified,
+    and the cleaning report: rows per sector source, in order of first appearance (thesaurus hits are
+    added to the thesaurus)."""
+    th = thesaurus or Thesaurus()
     hits = auth.pop("thesaurus_hit", None)
     th.hits += int(hits.sum()) if hits is not None else 0
     authorships = _frame(auth, AUTHORSHIP_COLUMNS, {"position": "int32", "is_corresponding": bool})
@@ -73,10 +78,14 @@ def finish_tables(works_df: pd.DataFrame, auth, refs, thesaurus: Thesaurus | Non
     src = authorships["sector_source"]
     src = src[src.notna() & (src != "")]
     counts = src.value_counts()
-    how = {k: int(counts[k]) for k in pd.unique(src)}  # in order of first appearance
+    how = {k: int(counts[k]) for k in pd.unique(src)}
     _unify_names(authorships)
-    references = _frame(refs, REFERENCE_COLUMNS, {"position": "int64"})
-    return works_df, authorships, references, how
+    return authorships, how
+
+
+def finish_references(refs: dict) -> pd.DataFrame:
+    """The references table from its assembled columns (``cited_work_id``: None until topics resolve it)."""
+    return _frame(refs, REFERENCE_COLUMNS, {"position": "int64"})
 
 
 REFERENCE_COLUMNS = ["work_id", "position", "raw", "doi", "openalex_id", "cited_work_id"]
@@ -209,4 +218,5 @@ def unresolved_report(a: pd.DataFrame, top: int = 20) -> dict:
     return out
 
 
-__all__ = ["authorship_row", "finish_tables", "work_id_of", "unresolved_report"]
+__all__ = ["authorship_row", "finish_works", "finish_authorships", "finish_references", "work_id_of",
+           "unresolved_report"]

@@ -7,7 +7,7 @@ import itertools
 import os
 import sys
 
-from ..clean.resolve import finish_tables, unresolved_report
+from ..clean.resolve import finish_authorships, finish_references, finish_works, unresolved_report
 from ..clean.thesaurus import Thesaurus
 from ..corpus import Corpus
 from ..errors import InputError
@@ -17,7 +17,7 @@ from .chunks import Assembly, assemble, chunk_part
 from .sniff import sniff
 from .textio import decode, head_bytes, read_bytes
 
-__all__ = ["read", "read_file", "record_chunks", "file_parts", "sniff"]
+__all__ = ["read", "read_into", "read_file", "record_chunks", "file_parts", "sniff"]
 
 CHUNK_RECORDS = 5_000            # records per chunk: the raw records held at once
 STREAM_FROM_BYTES = 32 * 2 ** 20
@@ -215,6 +215,27 @@ def read(*paths, thesaurus: str | Thesaurus | None = None, keep_retracted: bool 
     >>> import collabnet  # doctest: +SKIP
     >>> c = collabnet.read("scopus.csv", "savedrecs.txt")  # doctest: +SKIP
     """
+    flat, th = _inputs(paths, thesaurus)
+    with _gc_paused():
+        return _read(flat, th, keep_retracted, encoding, progress, timings if timings is not None else {})
+
+
+def read_into(directory, *paths, thesaurus: str | Thesaurus | None = None, keep_retracted: bool = False,
+              encoding: str | None = None, progress: bool | None = None, timings: dict | None = None) -> dict:
+    """Read export files like :func:`read` and write the corpus to ``directory`` (as ``Corpus.save``
+    does: the same files), one table at a time: each table is written and dropped before the next is
+    made, so the memory holds one table, never the whole corpus.  Returns the corpus's meta.
+
+    >>> import collabnet.read as rd  # doctest: +SKIP
+    >>> rd.read_into("outputs/run1/corpus", "works.jsonl.gz")  # doctest: +SKIP
+    """
+    flat, th = _inputs(paths, thesaurus)
+    timings = timings if timings is not None else {}
+    with _gc_paused():
+        return _read(flat, th, keep_retracted, encoding, progress, timings, save_to=os.fspath(directory))
+
+
+def _inputs(paths, thesaurus):
     flat = []
     for p in paths:
         if isinstance(p, (list, tuple)):
@@ -224,8 +245,7 @@ def read(*paths, thesaurus: str | Thesaurus | None = None, keep_retracted: bool 
     if not flat:
         raise InputError(None, "no input files given", hint="Name one or more export files")
     th = Thesaurus.load(thesaurus) if isinstance(thesaurus, (str, os.PathLike)) else thesaurus
-    with _gc_paused():
-        return _read(flat, th, keep_retracted, encoding, progress, timings if timings is not None else {})
+    return flat, th
 
 
 @contextlib.contextmanager
@@ -243,7 +263,7 @@ def _gc_paused():
             gc.collect()
 
 
-def _read(flat, th, keep_retracted, encoding, progress, timings) -> Corpus:
+def _read(flat, th, keep_retracted, encoding, progress, timings, save_to: str | None = None):
     import time
     t0 = time.perf_counter()
     show = sys.stderr.isatty() if progress is None else progress
@@ -266,19 +286,40 @@ def _read(flat, th, keep_retracted, encoding, progress, timings) -> Corpus:
     if bar is not None:
         bar.close()
     t1 = time.perf_counter()
-    corpus = corpus_of(asm, reports, th, keep_retracted=keep_retracted)
-    timings.update(read=t1 - t0, clean=time.perf_counter() - t1)
-    return corpus
+    if save_to is None:
+        corpus = corpus_of(asm, reports, th, keep_retracted=keep_retracted)
+        timings.update(read=t1 - t0, clean=time.perf_counter() - t1)
+        return corpus
+    from ..corpus import write_corpus
+    write_corpus(save_to, lambda put: corpus_of(asm, reports, th, keep_retracted=keep_retracted, put=put, timings=timings))
+    timings.update(read=t1 - t0, clean=time.perf_counter() - t1 - timings.get("save", 0.0))
+    return timings.pop("meta")
 
 
 def corpus_of(asm: Assembly, reports: list[FileReport], thesaurus: Thesaurus | None = None,
-              keep_retracted: bool = False) -> Corpus:
+              keep_retracted: bool = False, put=None, timings: dict | None = None) -> Corpus | None:
     """The reduce step: deduplicate and merge the parts' records, exclude retracted items and paratext,
-    unify institution names, and assemble the Corpus."""
-    th = thesaurus or Thesaurus()
-    works, auth, refs, excluded, steps = assemble(asm, reports, keep_retracted=keep_retracted)
-    works, auth, refs, how = finish_tables(works, auth, refs, th)
+    unify institution names, and assemble the Corpus.  ``put(name, table or meta)``: each table is handed
+    to it (to be written) and dropped as soon as it is made, references first, and None is returned;
+    ``timings["save"]``: the seconds ``put`` took, ``timings["meta"]``: the meta."""
+    import time
     import pyarrow as pa
+    th = thesaurus or Thesaurus()
+    works, authorships, references, excluded, steps = assemble(asm, reports, keep_retracted=keep_retracted)
+    works = finish_works(works)
+    spent = 0.0
+    if put is not None:
+        t = time.perf_counter()
+        put("works", works)
+        spent += time.perf_counter() - t
+        works = None
+        t = time.perf_counter()
+        put("references", finish_references(references()))
+        spent += time.perf_counter() - t
+        refs = None
+    else:
+        refs = finish_references(references())
+    auth, how = finish_authorships(authorships(), th)
     pa.default_memory_pool().release_unused()   # the parts' buffers, back to the system
     meta = {
         "inputs": [r.to_dict() for r in reports],
@@ -289,4 +330,12 @@ def corpus_of(asm: Assembly, reports: list[FileReport], thesaurus: Thesaurus | N
         "sector_sources": how,
         "unresolved": unresolved_report(auth),
     }
-    return Corpus(works, auth, refs, meta)
+    if put is None:
+        return Corpus(works, auth, refs, meta)
+    t = time.perf_counter()
+    put("authorships", auth)
+    put("meta", meta)
+    spent += time.perf_counter() - t
+    if timings is not None:
+        timings.update(save=spent, meta=meta)
+    return None

@@ -155,9 +155,10 @@ class Assembly:
 
 
 def assemble(asm: Assembly, reports: list, keep_retracted: bool = False):
-    """The reduce step: (works DataFrame, authorship columns, reference columns, excluded counts, dedup
-    steps) from the parts (columns: name -> numpy array, in table order); the per-file reports get their
-    merge and exclusion counts."""
+    """The reduce step: (works DataFrame, authorships(), references(), excluded counts, dedup steps) from
+    the parts; ``authorships()`` and ``references()`` make that table's columns (name -> numpy array, in
+    table order) when called, once each, so a caller can write and drop one table before the next is
+    made.  The per-file reports get their merge and exclusion counts."""
     g = asm.grouper
     groups_of = np.asarray(g.groups_of, dtype=np.int64)
     n_groups = len(g)
@@ -238,13 +239,21 @@ def assemble(asm: Assembly, reports: list, keep_retracted: bool = False):
     slot_of_group[kept] = np.arange(len(kept))
     is_base = np.zeros(len(groups_of), dtype=bool)
     is_base[base_rec[kept]] = True
-    auth = _rows(auth, offsets, is_base, groups_of, slot_of_group, wid)
     single = is_base.copy()
     for gi in multi:
         single[base_rec[gi]] = False
-    extra = _merged_refs(refs, offsets, multi, keep, slot_of_group, lambda r: rank(source_file[r][0]))
-    refs = _rows(refs, offsets, single, groups_of, slot_of_group, wid, extra=extra)
-    return works_df, auth, refs, excluded, dict(g.steps)
+    held = {"authorships": auth, "references": refs}
+    del auth, refs
+
+    def authorships() -> dict:
+        return _rows(held.pop("authorships"), offsets, is_base, groups_of, slot_of_group, wid)
+
+    def references() -> dict:
+        refs = held.pop("references")
+        extra = _merged_refs(refs, offsets, multi, keep, slot_of_group, lambda r: rank(source_file[r][0]))
+        return _rows(refs, offsets, single, groups_of, slot_of_group, wid, extra=extra)
+
+    return works_df, authorships, references, excluded, dict(g.steps)
 
 
 def _records_of(tables: list, offsets: list) -> np.ndarray:
