@@ -123,3 +123,34 @@ def test_centrality_of_a_two_node_graph():
     assert t["eigenvector"].to_dict() == pytest.approx({"JP": 2 ** -0.5, "NL": 2 ** -0.5})
     assert t["pagerank"].to_dict() == pytest.approx({"JP": 0.5, "NL": 0.5})
     assert t["betweenness"].to_dict() == {"JP": 0, "NL": 0}
+
+
+def test_centrality_of_a_graph_too_large_for_exact_paths_is_estimated_and_says_so(monkeypatch):
+    """Above the work budget (nodes x links), betweenness and closeness of the largest component come
+    from a sample of sources (Brandes and Pich 2007), scaled to estimate the exact values; the small
+    components and the other measures stay exact, and the table says how they were computed."""
+    import numpy as np
+    import networkx as nx
+    import collabnet.networks as N
+    rng = np.random.default_rng(3)
+    G = nx.Graph()
+    for u, v in nx.powerlaw_cluster_graph(600, 6, 0.3, seed=1).edges():
+        G.add_edge(f"i{u:03d}", f"i{v:03d}", weight=float(rng.integers(1, 5)) / 4, works=1)
+    for j in range(5):
+        G.add_edge(f"x{j}a", f"x{j}b", weight=1.0, works=1)
+        G.add_edge(f"x{j}b", f"x{j}c", weight=0.5, works=1)
+    exact = N.centrality(G)
+    assert "path_measures" not in exact.attrs
+    monkeypatch.setattr(N, "EXACT_PATH_WORK", 600 * 100)
+    k = max(N.SAMPLED_MIN_SOURCES, 600 * 100 // G.number_of_edges())   # 200 of the 600 nodes as sources
+    est = N.centrality(G)
+    assert est.attrs["path_measures"].startswith(f"betweenness and closeness estimated from {k} of the 600 nodes")
+    small = est["node"].str.startswith("x")
+    # the middle node of each 3-node path lies on 1 shortest path; its closeness is exact too
+    assert list(est.loc[est["node"].str.endswith("b") & small, "betweenness"]) == [1.0] * 5
+    assert np.allclose(est.loc[small, ["betweenness", "closeness"]], exact.loc[small, ["betweenness", "closeness"]])
+    for c in ("degree", "strength", "eigenvector", "pagerank", "clustering_weighted"):
+        assert np.allclose(est[c], exact[c], equal_nan=True), c
+    for c in ("betweenness", "closeness"):
+        assert abs(est[c].sum() - exact[c].sum()) / exact[c].sum() < 0.05, c
+        assert len(set(est.nlargest(10, c)["node"]) & set(exact.nlargest(10, c)["node"])) >= 8, c

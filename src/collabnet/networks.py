@@ -203,12 +203,13 @@ def centrality(G: nx.Graph, alpha: float = 0.5, engine: str = "auto") -> pd.Data
             comp_of[idx[u]] = ci
             comp_size[idx[u]] = len(comp)
     res = (_centrality_igraph if engine == "igraph" else _centrality_networkx)(G, nodes, idx, comps)
+    note = res.pop("note", None)
     # Wasserman-Faust closeness: (r-1)/sum(d) * (r-1)/(n-1), r = nodes reachable incl. itself
     raw = res.pop("closeness_raw")
     clo = np.where(comp_size > 1, raw * (comp_size - 1) / max(n - 1, 1), 0.0)
     bet = res["betweenness"]
     scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "node": nodes,
         "degree": deg.astype(int),
         "strength": strength,
@@ -222,6 +223,9 @@ def centrality(G: nx.Graph, alpha: float = 0.5, engine: str = "auto") -> pd.Data
         "clustering_weighted": res["clustering_weighted"],
         "component": comp_of,
     })
+    if note:
+        table.attrs["path_measures"] = note
+    return table
 
 
 def _with_distance(G):
@@ -297,8 +301,22 @@ def _centrality_igraph(G, nodes, idx, comps) -> dict:
     # betweenness and closeness each run a shortest-path search from every node: on a large graph the
     # betweenness goes to the other core while this process does the closeness and the rest
     from .parallel import Background
-    bet_job = Background(_betweenness, g, what="betweenness") if len(ed) >= SPLIT_BETWEENNESS_EDGES else None
-    clo = np.nan_to_num(np.array(g.closeness(weights="distance", normalized=True), dtype=float)) if n else np.zeros(0)
+    giant = sorted(idx[u] for u in comps[0]) if comps else []
+    k = max(SAMPLED_MIN_SOURCES, EXACT_PATH_WORK // max(len(ed), 1))
+    note = None
+    if n * len(ed) > EXACT_PATH_WORK and len(giant) > k:
+        # exact shortest-path measures need a search from every node: hours on a graph of tens of
+        # thousands of nodes and millions of links.  Estimate them from k sources of the largest
+        # component (Brandes and Pich 2007); the other components are small and computed exactly.
+        sources = sorted(int(x) for x in np.random.default_rng(SAMPLE_SEED).choice(giant, size=k, replace=False))
+        bet_job = Background(_sampled_betweenness, g, giant, sources, what="betweenness")
+        clo = _sampled_closeness(g, giant, sources)
+        note = (f"betweenness and closeness estimated from {k:,} of the {len(giant):,} nodes of the largest "
+                f"component as sources (Brandes and Pich 2007; the graph has {n:,} nodes and {len(ed):,} links, "
+                f"an exact computation searches from every node); the other components are exact")
+    else:
+        bet_job = Background(_betweenness, g, what="betweenness") if len(ed) >= SPLIT_BETWEENNESS_EDGES else None
+        clo = np.nan_to_num(np.array(g.closeness(weights="distance", normalized=True), dtype=float)) if n else np.zeros(0)
     eig = np.full(n, np.nan)
     if comps and len(comps[0]) > 1:
         members = sorted(idx[u] for u in comps[0])
@@ -322,10 +340,51 @@ def _centrality_igraph(G, nodes, idx, comps) -> dict:
             clw = np.where(k > 1, tri / (k * (k - 1)), 0.0)
     bet = bet_job.result() if bet_job is not None else _betweenness(g)
     return {"betweenness": bet, "closeness_raw": clo, "eigenvector": eig, "pagerank": pr,
-            "clustering": cl, "clustering_weighted": clw}
+            "clustering": cl, "clustering_weighted": clw, "note": note}
 
 
 SPLIT_BETWEENNESS_EDGES = 5000
+EXACT_PATH_WORK = 2 * 10 ** 9   # nodes x links up to which betweenness and closeness are exact
+SAMPLED_MIN_SOURCES = 200
+SAMPLE_SEED = 42
+
+
+def _sampled_betweenness(g, giant: list, sources: list) -> np.ndarray:
+    """Betweenness estimated from ``sources`` (a uniform sample of the largest component ``giant``): their
+    dependencies scaled by |giant| / |sources| (unbiased, Brandes and Pich 2007); the nodes outside the
+    largest component exactly, from all their own components' nodes."""
+    n = g.vcount()
+    inside = np.zeros(n, dtype=bool)
+    inside[giant] = True
+    bet = np.zeros(n)
+    b = np.array(g.betweenness(directed=False, weights="distance", sources=sources), dtype=float)
+    bet[inside] = b[inside] * len(giant) / len(sources)
+    rest = np.flatnonzero(~inside).tolist()
+    if rest:
+        b = np.array(g.betweenness(directed=False, weights="distance", sources=rest), dtype=float)
+        bet[~inside] = b[~inside]
+    return bet
+
+
+def _sampled_closeness(g, giant: list, sources: list, block: int = 100) -> np.ndarray:
+    """Closeness (igraph's normalised: (r-1) / sum of distances) with the distance sums of the largest
+    component's nodes estimated from ``sources``: |giant| / |sources| times their summed distance from
+    the sources (Eppstein and Wang 2004); the other nodes exactly."""
+    n = g.vcount()
+    inside = np.zeros(n, dtype=bool)
+    inside[giant] = True
+    clo = np.zeros(n)
+    rest = np.flatnonzero(~inside).tolist()
+    if rest:
+        clo[rest] = np.nan_to_num(np.array(g.closeness(vertices=rest, weights="distance", normalized=True), dtype=float))
+    total = np.zeros(len(giant))
+    for i in range(0, len(sources), block):
+        d = np.array(g.distances(source=sources[i:i + block], target=giant, weights="distance"), dtype=float)
+        total += d.sum(axis=0)
+    total *= len(giant) / len(sources)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        clo[giant] = np.where(total > 0, (len(giant) - 1) / total, 0.0)
+    return clo
 
 
 def _betweenness(g) -> np.ndarray:

@@ -119,6 +119,10 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
     t3 = time.perf_counter()
     if central is not None:
         tables["networks/country_centrality"], tables["networks/institution_centrality"] = central.result()
+    for key, name in (("country_graph", "networks/country_centrality"), ("institution_graph",
+                                                                         "networks/institution_centrality")):
+        if tables[name] is not None and tables[name].attrs.get("path_measures"):
+            rep[key]["path_measures"] = tables[name].attrs["path_measures"]   # estimated, not exact
     if graphs is not None:
         graphs.update(country=G, institution=GI)
     if timings is not None:  # networks: building the graphs, and the wait for the centrality if any
