@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import orjson
 import pandas as pd
 import pyarrow as pa
 
@@ -85,7 +86,6 @@ def _work_row(rec: dict) -> tuple:
     cb = rec["cited_by"]
     cby = rec.get("counts_by_year")
     if cby:
-        import orjson
         cby = orjson.dumps({str(k): v for k, v in sorted(cby.items())}).decode()
     else:
         cby = None
