@@ -100,3 +100,29 @@ def test_field_activity_and_rai_by_hand():
     assert t["rai_ds"].to_dict() == pytest.approx({"Medicine": 1.5, "Chemistry": 1.5})
     # world output of 2020-2021 (2019 left out): 1,000; Medicine 200, Chemistry 300
     assert t["rai"].to_dict() == pytest.approx({"Medicine": 1.0 / 0.2, "Chemistry": 0.5 / 0.3})
+
+
+def test_dataset_groups_fall_back_by_hand():
+    """methods.md 4.3: a work is normalised in its (year, type, field) group when that has >= 20 works,
+    else in its (year, type) group (of works not placed higher), else in its year; no year is a year of its own."""
+    import math
+    from collabnet.corpus import Corpus
+    from collabnet.clean.resolve import AUTHORSHIP_COLUMNS
+    rows = ([(2020, "article", "Medicine", 2)] * 19 + [(2020, "article", "Medicine", 22)]       # A: 20 works, mean 3
+            + [(2020, "article", "Physics", c) for c in (1, 2, 3)]                            # B: (2020, article), mean 2
+            + [(2021, "review", "Medicine", 4), (2021, "review", "Medicine", 0), (2021, "article", "X", 8)]  # C: 2021, mean 4
+            + [(None, "article", "Medicine", 3), (None, "article", "Physics", 1)])            # D: no year, mean 2
+    w = pd.DataFrame({"work_id": [f"W{i:02d}" for i in range(len(rows))], "year": [r[0] for r in rows],
+                      "doc_type": [r[1] for r in rows], "fields": [r[2] + "; Other" for r in rows],
+                      "cited_by_openalex": [r[3] for r in rows], "title": "t", "n_authors": 1})
+    c = Corpus(w, pd.DataFrame(columns=AUTHORSHIP_COLUMNS),
+               pd.DataFrame(columns=["work_id", "position", "raw", "doi", "openalex_id", "cited_work_id"]), {})
+    ncs = ind.mncs_ds(c)
+    expected = [2 / 3] * 19 + [22 / 3] + [0.5, 1.0, 1.5] + [1.0, 0.0, 2.0] + [1.5, 0.5]
+    assert ncs.tolist() == pytest.approx(expected)
+    t = ind.top_share_ds(c)
+    # A: k = 2, the 22 is in (1), the nineteen tied 2s share the one place left; B: k = 0.3 of the 3
+    # C: k = 0.3 of the 8; D: k = 0.2 of the 3
+    expected_t = [1 / 19] * 19 + [1.0] + [0, 0, 0.3] + [0, 0, 0.3] + [0.2, 0]
+    assert t.tolist() == pytest.approx(expected_t)
+    assert not any(math.isnan(v) for v in t)

@@ -343,17 +343,21 @@ def impact(corpus, works=None, baseline: pd.DataFrame | None = None) -> dict:
     return out
 
 
-def _groups(corpus, ids, min_group_size=20):
+def _groups(corpus, ids, min_group_size=20) -> np.ndarray:
+    """The dataset group of each work (methods.md 4.3), as a number: its (year, type, field) when that has
+    at least ``min_group_size`` works, else its (year, type) when that has, else its year.  A missing value
+    is a value of its own (works without a year form one group)."""
     w = corpus.works.set_index("work_id").reindex(ids)
     f = w["fields"].fillna("").str.split("; ").str[0] if "fields" in w else pd.Series("", index=ids)
-    g3 = list(zip(w["year"], w["doc_type"], f))
-    g2 = list(zip(w["year"], w["doc_type"]))
-    g1 = list(w["year"])
-    out = []
-    s3, s2 = pd.Series(g3).value_counts(), pd.Series(g2).value_counts()
-    for a, b, c in zip(g3, g2, g1):
-        out.append(a if s3[a] >= min_group_size else b if s2[b] >= min_group_size else (c,))
-    return pd.Series(out, index=ids)
+    k = pd.DataFrame({"y": w["year"].to_numpy(), "t": w["doc_type"].to_numpy(), "f": f.to_numpy()})
+    if not len(k):
+        return np.zeros(0, dtype=np.int64)
+    g3, g2, g1 = (k.groupby(cols, dropna=False, sort=False).ngroup().to_numpy()
+                  for cols in (["y", "t", "f"], ["y", "t"], ["y"]))
+    n3, n2 = np.bincount(g3)[g3], np.bincount(g2)[g2]
+    # three numberings side by side: g3 codes, then g2 codes, then g1 codes
+    return np.where(n3 >= min_group_size, g3,
+                    np.where(n2 >= min_group_size, g3.max() + 1 + g2, g3.max() + g2.max() + 2 + g1))
 
 
 def mncs_ds(corpus, works=None, min_group_size: int = 20) -> pd.Series:
@@ -370,10 +374,11 @@ def top_share_ds(corpus, works=None, share: float = 0.10, min_group_size: int = 
     ids = _ids(corpus, works)
     c = corpus.citations().reindex(ids).astype(float) if corpus.citation_source() else pd.Series(np.nan, index=ids)
     g = _groups(corpus, ids, min_group_size)
-    out = pd.Series(np.nan, index=ids)
-    for _, members in c.groupby(g):
-        out.loc[members.index] = top_fraction(members.to_numpy(), share)
-    return out
+    cv = c.to_numpy()
+    out = np.full(len(ids), np.nan)
+    for pos in pd.Series(g).groupby(g, sort=False).indices.values():
+        out[pos] = top_fraction(cv[pos], share)
+    return pd.Series(out, index=ids)
 
 
 def top_fraction(cites, share: float = 0.10) -> np.ndarray:
