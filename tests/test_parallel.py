@@ -258,3 +258,21 @@ def test_scopus_and_wos_read_on_two_cores_equal_one_process(tmp_path, monkeypatc
 def _skipped_records(p):
     """Record numbers (1-based, as the readers count them) of the skipped records in a quirks file."""
     return {5, 10} if p.suffix == ".csv" else {10}  # csv: the short row after copy 3, the empty one after copy 7
+
+
+def _blocks(n, fail_at=None):
+    for i in range(n):
+        if i == fail_at:
+            raise CollabnetError(f"bad block {i}")
+        yield i, os.getpid(), np.arange(i * 1000, dtype=np.int64)   # items of growing size
+
+
+def test_background_stream_gives_every_item_in_order_and_the_childs_error():
+    job = Background(_blocks, 40, stream=True, what="the blocks")
+    items = job.result()
+    assert [i for i, _, _ in items] == list(range(40))
+    assert all(int(a.sum()) == i * 1000 * (i * 1000 - 1) // 2 for i, _, a in items)
+    if forking():
+        assert {pid for _, pid, _ in items} == {items[0][1]} and items[0][1] != os.getpid()
+    with pytest.raises(CollabnetError, match="bad block 7"):  # (in line, the error comes at once)
+        Background(_blocks, 40, 7, stream=True, what="the blocks", reraise=True).result()

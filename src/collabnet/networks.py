@@ -131,15 +131,20 @@ def _graph(corpus, unit, counting, normalization, works):
         G.add_node(u, works=int(size[i]), works_fractional=float(frac[i]), citations=float(cites[i]),
                    internal_weight=float(loops[i]))
     Cu = sp.triu(C, k=1).tocoo()
-    Wd = W.todok() if counting != "full" else None
     order = np.lexsort((Cu.col, Cu.row))
-    for k in order:
-        i, j, c = int(Cu.row[k]), int(Cu.col[k]), Cu.data[k]
-        w = float(c) if Wd is None else float(Wd.get((i, j), 0.0))
-        attrs = {"works": int(c), "weight": w}
-        if normalization and normalization != "none":
-            attrs["similarity"] = similarity(c, size[i], size[j], normalization, len(wids))
-        G.add_edge(units[i], units[j], **attrs)
+    rows, cols, full = Cu.row[order], Cu.col[order], Cu.data[order]
+    # the weight of each link, looked up in W all at once (0 where W has no entry)
+    weights = full.astype(float) if counting == "full" else (
+        np.asarray(W.tocsr()[rows, cols]).ravel().astype(float) if len(rows) else np.zeros(0))
+    sims = (similarity(full, size[rows], size[cols], normalization, len(wids)) if len(rows) else np.zeros(0)) \
+        if normalization and normalization != "none" else None
+    if sims is None:
+        G.add_edges_from((units[i], units[j], {"works": int(c), "weight": float(w)})
+                         for i, j, c, w in zip(rows.tolist(), cols.tolist(), full.tolist(), weights.tolist()))
+    else:
+        G.add_edges_from((units[i], units[j], {"works": int(c), "weight": float(w), "similarity": float(v)})
+                         for i, j, c, w, v in zip(rows.tolist(), cols.tolist(), full.tolist(), weights.tolist(),
+                                                  np.atleast_1d(sims).tolist()))
     return G
 
 
@@ -158,11 +163,12 @@ def institution_graph(corpus, counting: str = "unit_fractional", normalization: 
     G = _graph(corpus, "institution", counting, normalization, works)
     a = corpus.authorships
     info = a.loc[a["institution_key"].notna(), ["institution_key", "institution", "sector", "country"]]
-    info = info.drop_duplicates("institution_key").set_index("institution_key")
-    for k in G.nodes:
-        if k in info.index:
-            r = info.loc[k]
-            G.nodes[k].update(name=r["institution"], sector=r["sector"], country=r["country"] if pd.notna(r["country"]) else "")
+    info = info.drop_duplicates("institution_key")
+    nodes = G.nodes
+    for k, name, sector, country in zip(info["institution_key"].tolist(), info["institution"].tolist(),
+                                        info["sector"].tolist(), info["country"].tolist()):
+        if k in nodes:
+            nodes[k].update(name=name, sector=sector, country=country if pd.notna(country) else "")
     return G
 
 

@@ -19,14 +19,19 @@ def forking() -> bool:
     return os.environ.get("COLLABNET_WORKERS", "") != "1" and "fork" in mp.get_all_start_methods()
 
 
-def _child(conn, fn, args, kwargs, reraise=False):
+def _child(conn, fn, args, kwargs, reraise=False, stream=False):
     # everything inherited from the parent is frozen: the cyclic collector never walks it (a walk writes
     # to every object's header, which copies each page the child shares with the parent, and takes time)
     import gc
     gc.freeze()
     try:
-        value = fn(*args, **kwargs)
-        conn.send(("ok", value))
+        if stream:  # one message per item: neither side ever holds the whole result as one pickle
+            for item in fn(*args, **kwargs):
+                conn.send(("item", item))
+            conn.send(("ok", None))
+        else:
+            value = fn(*args, **kwargs)
+            conn.send(("ok", value))
     except CollabnetError as exc:
         try:
             conn.send(("raise", exc) if reraise else ("error", str(exc)))
@@ -46,32 +51,60 @@ class Background:
     """Run ``fn(*args, **kwargs)`` in a forked child; ``result()`` waits and returns its value (or raises
     :class:`CollabnetError` with what went wrong in the child).  ``what`` names the work in that message;
     ``reraise``: a CollabnetError in the child (a bad input file) is raised as itself, unwrapped;
-    ``daemon`` False: the child may fork children of its own (and is not killed when the parent exits)."""
+    ``daemon`` False: the child may fork children of its own (and is not killed when the parent exits);
+    ``stream``: ``fn`` yields items, each sent as it is made and received by a thread of the caller's as
+    it arrives, and ``result()`` is the list of them (a large result never travels as one message, which
+    both processes would hold whole, next to its pickle)."""
 
     def __init__(self, fn, *args, what: str = "background work", daemon: bool = True, reraise: bool = False,
-                 **kwargs):
+                 stream: bool = False, **kwargs):
         self.what = what
         self.proc = None
         self._value = None
         self._error = None
         self._done = False
+        self._thread = None
         import multiprocessing as mp
         if forking() and not mp.current_process().daemon:  # (a daemon process may not have children)
             ctx = mp.get_context("fork")
             self._recv, send = ctx.Pipe(duplex=False)
-            self.proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, reraise), daemon=daemon)
+            self.proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, reraise, stream), daemon=daemon)
             self.proc.start()
             send.close()
+            if stream:
+                import threading
+                self._items, self._final = [], None
+                self._thread = threading.Thread(target=self._gather, daemon=True)
+                self._thread.start()
         else:
-            self._value = fn(*args, **kwargs)
+            self._value = list(fn(*args, **kwargs)) if stream else fn(*args, **kwargs)
             self._done = True
+
+    def _gather(self):
+        """(the receiving thread of a stream) the items, until the child's last message."""
+        try:
+            while True:
+                status, value = self._recv.recv()
+                if status != "item":
+                    self._final = (status, value)
+                    return
+                self._items.append(value)
+        except EOFError:
+            self._final = ("error", "the worker process ended without a result")
+
+    def _message(self):
+        if self._thread is not None:
+            self._thread.join()
+            status, value = self._final
+            return status, (self._items if status == "ok" else value)
+        try:
+            return self._recv.recv()
+        except EOFError:
+            return "error", "the worker process ended without a result"
 
     def result(self):
         if not self._done:
-            try:
-                status, value = self._recv.recv()
-            except EOFError:
-                status, value = "error", "the worker process ended without a result"
+            status, value = self._message()
             self._recv.close()
             self.proc.join()
             if status == "ok" and self.proc.exitcode not in (0, None):

@@ -129,17 +129,17 @@ def _two_cores(path, blocks, thesaurus):
     child (odd blocks: Parts are compact Arrow tables, cheap to send back), in file order; the reports
     per block add up to what one process reports."""
     from ..parallel import Background
-    child = Background(_share, blocks, True, thesaurus, what=f"reading {path}", reraise=True)
-    mine = _share(blocks, False, thesaurus)
+    child = Background(_share, blocks, True, thesaurus, what=f"reading {path}", reraise=True, stream=True)
+    mine = list(_share(blocks, False, thesaurus))
     parts = sorted(mine + child.result(), key=lambda x: x[0])
     for _, part, rep in parts:
         yield part, rep
 
 
-def _share(blocks, child: bool, thesaurus) -> list:
-    """[(block number, part, report)] of the blocks that the child (odd blocks) or the parent converts."""
-    return [(b, chunk_part(recs, thesaurus), rep)
-            for b, recs, rep in blocks(SPLIT_BLOCK, lambda b: (b % 2 == 1) == child)]
+def _share(blocks, child: bool, thesaurus):
+    """(block number, part, report) of each block that the child (odd blocks) or the parent converts."""
+    for b, recs, rep in blocks(SPLIT_BLOCK, lambda b: (b % 2 == 1) == child):
+        yield b, chunk_part(recs, thesaurus), rep
 
 
 def _split_worthwhile(path) -> bool:

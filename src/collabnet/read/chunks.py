@@ -269,7 +269,8 @@ def _take_columns(tables: list, names: tuple, idx: np.ndarray) -> list:
     unified together: a reference's raw string and its OpenAlex id, when equal, are one object)."""
     typ = tables[0].schema.field(names[0]).type
     if typ != _DICT:
-        return [np.concatenate([t.column(n).to_numpy(zero_copy_only=False) for t in tables])[idx] for n in names]
+        cols = [np.concatenate([t.column(n).to_numpy(zero_copy_only=False) for t in tables]) for n in names]
+        return cols if idx is None else [c[idx] for c in cols]
     return decode_strings([pa.chunked_array([c for t in tables for c in t.column(n).chunks], type=_DICT)
                            for n in names], idx)
 
@@ -281,13 +282,15 @@ def _rows(tables: list, offsets: list, want: np.ndarray, groups_of: np.ndarray, 
     more rows (``slot``: their work's position) to add.  The parts' tables are dropped column by column
     as the result is made, so the memory of both is never held whole."""
     rec = _records_of(tables, offsets)
-    idx = np.flatnonzero(want[rec])
-    slot = slot_of_group[groups_of[rec[idx]]]
-    del rec
+    sel = want[rec]
+    # (usually every row is wanted and already in work order: then no row is copied twice)
+    idx = None if sel.all() else np.flatnonzero(sel)
+    slot = slot_of_group[groups_of[rec if idx is None else rec[idx]]]
+    del rec, sel
     if extra is not None:
         slot = np.concatenate([slot, np.asarray(extra["slot"], dtype=np.int64)])
-    order = np.argsort(slot, kind="stable")
-    out = {"work_id": work_ids[slot[order]]}
+    order = None if bool((slot[1:] >= slot[:-1]).all()) else np.argsort(slot, kind="stable")
+    out = {"work_id": work_ids[slot if order is None else slot[order]]}
     del slot
     names = [f.name for f in (tables[0].schema if tables else []) if f.name != "rec"]
     together = [n for n in ("raw", "openalex_id") if n in names]
@@ -297,7 +300,7 @@ def _rows(tables: list, offsets: list, want: np.ndarray, groups_of: np.ndarray, 
         for name, col in zip(group, _take_columns(tables, group, idx)):
             if extra is not None:
                 col = np.concatenate([col, np.array(extra[name], dtype=col.dtype)])
-            out[name] = col[order]
+            out[name] = col if order is None else col[order]
         tables = [t.drop(list(group)) for t in tables]
     return {n: out[n] for n in ["work_id"] + names}
 
