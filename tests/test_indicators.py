@@ -126,3 +126,21 @@ def test_dataset_groups_fall_back_by_hand():
     expected_t = [1 / 19] * 19 + [1.0] + [0, 0, 0.3] + [0, 0, 0.3] + [0.2, 0]
     assert t.tolist() == pytest.approx(expected_t)
     assert not any(math.isnan(v) for v in t)
+
+
+def test_scp_mcp_lead_country_is_the_corresponding_authors_else_the_first_with_a_country():
+    c = toy_corpus()
+    a = c.authorships
+    # P2: the corresponding author is the US company's second author (position 3), not the first
+    a.loc[a["work_id"] == "P2", "is_corresponding"] = a.loc[a["work_id"] == "P2", "position"] == 3
+    # P1: the corresponding author (made position 2, NL) has no country: the first author with one leads (JP)
+    p1 = a["work_id"] == "P1"
+    a.loc[p1, "is_corresponding"] = a.loc[p1, "position"] == 2
+    a.loc[p1 & (a["position"] == 2), "country"] = None
+    c.invalidate()
+    t = ind.scp_mcp(c)
+    # P1 now has JP only (SCP, lead JP); P2 lead US (MCP); P3 NL (SCP)
+    assert t[["SCP", "MCP"]].to_dict("index") == {"JP": {"SCP": 1, "MCP": 0}, "NL": {"SCP": 1, "MCP": 0},
+                                                  "US": {"SCP": 0, "MCP": 1}}
+    assert ind.scp_mcp(c, ["P2", "P3"])[["SCP", "MCP"]].to_dict("index") == {"NL": {"SCP": 1, "MCP": 0},
+                                                                             "US": {"SCP": 0, "MCP": 1}}

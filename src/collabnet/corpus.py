@@ -110,7 +110,9 @@ class Corpus:
         source = source or self.citation_source()
         if source is None:
             return pd.Series(dtype="float64")
-        return self.works.set_index("work_id")[f"cited_by_{source}"]
+        col = f"cited_by_{source}"   # (the column alone: set_index would copy the whole works table)
+        return pd.Series(self.works[col].array, index=pd.Index(self.works["work_id"].to_numpy(), name="work_id"),
+                         name=col)
 
     # ------------------------------------------------------------ persistence
     def save(self, directory) -> None:

@@ -95,13 +95,26 @@ def scp_mcp(corpus, works=None) -> pd.DataFrame:
     """bibliometrix SCP/MCP by lead country: corresponding author's, else first author's with a country (methods.md 3.3)."""
     ids = _ids(corpus, works)
     a = corpus.authorships
-    a = a.loc[(a["position"] >= 0) & a["country"].notna(), ["work_id", "position", "country", "is_corresponding"]]
+    rows = ((a["position"] >= 0) & a["country"].notna()).to_numpy()
     if works is not None:
-        a = a[a["work_id"].isin(ids)]
-    a = a.sort_values(["work_id", "position"], kind="stable")
-    corr = a[a["is_corresponding"]].drop_duplicates("work_id").set_index("work_id")["country"]
-    lead = a.drop_duplicates("work_id").set_index("work_id")["country"]
-    lead = corr.combine_first(lead).reindex(lead.index)
+        rows &= a["work_id"].isin(ids).to_numpy()
+    rows = np.flatnonzero(rows)
+    # on numpy columns of the wanted rows only (no copy of the table): per work, in position order
+    # (rows of one position in table order), the first corresponding author's row, else the first row
+    wid = a["work_id"].to_numpy()[rows]
+    code, uniq = pd.factorize(wid)
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[np.argsort(uniq, kind="stable")] = np.arange(len(uniq))
+    order = np.lexsort((a["position"].to_numpy()[rows], rank[code]))
+    r = rank[code][order]
+    starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]]) if len(r) else np.zeros(0, dtype=np.int64)
+    country = a["country"].to_numpy()[rows][order]
+    corr = a["is_corresponding"].to_numpy()[rows][order].astype(bool)
+    lead_row = starts.copy()
+    c_at = np.flatnonzero(corr)
+    c_first = c_at[np.r_[True, r[c_at][1:] != r[c_at][:-1]]] if len(c_at) else c_at
+    lead_row[np.searchsorted(r[starts], r[c_first])] = c_first
+    lead = pd.Series(country[lead_row], index=pd.Index(wid[order][starts], name="work_id"))
     multi = _set_sizes(country_sets(corpus, ids)) >= 2
     mcp = pd.Series(multi, index=ids).reindex(lead.index)
     df = pd.DataFrame({"country": lead.to_numpy(), "kind": np.where(mcp.to_numpy(dtype=bool), "MCP", "SCP")})
