@@ -269,6 +269,10 @@ def _blocks(n, fail_at=None):
 
 def test_background_stream_gives_every_item_in_order_and_the_childs_error():
     job = Background(_blocks, 40, stream=True, what="the blocks")
+    if forking() and sys.platform.startswith("linux"):  # the pipe holds 1 MB (the system's limit if lower)
+        import fcntl
+        with open("/proc/sys/fs/pipe-max-size") as f:
+            assert fcntl.fcntl(job._recv.fileno(), fcntl.F_GETPIPE_SZ) == min(int(f.read()), 1 << 20)
     items = job.result()
     assert [i for i, _, _ in items] == list(range(40))
     assert all(int(a.sum()) == i * 1000 * (i * 1000 - 1) // 2 for i, _, a in items)

@@ -81,11 +81,12 @@ class Background:
         if forking() and not mp.current_process().daemon:  # (a daemon process may not have children)
             ctx = mp.get_context("fork")
             self._recv, send = ctx.Pipe(duplex=False)
+            if stream:
+                _widen(self._recv)
             self.proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, reraise, stream), daemon=daemon)
             self.proc.start()
             send.close()
             if stream:
-                _widen(send)
                 import threading
                 self._items, self._final = [], None
                 self._thread = threading.Thread(target=self._gather, daemon=True)
