@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .corpus import sorted_codes
 from .errors import InputError
 
 
@@ -102,11 +103,9 @@ def scp_mcp(corpus, works=None) -> pd.DataFrame:
     # on numpy columns of the wanted rows only (no copy of the table): per work, in position order
     # (rows of one position in table order), the first corresponding author's row, else the first row
     wid = a["work_id"].to_numpy()[rows]
-    code, uniq = pd.factorize(wid)
-    rank = np.empty(len(uniq), dtype=np.int64)
-    rank[np.argsort(uniq, kind="stable")] = np.arange(len(uniq))
-    order = np.lexsort((a["position"].to_numpy()[rows], rank[code]))
-    r = rank[code][order]
+    r = sorted_codes(wid)
+    order = np.lexsort((a["position"].to_numpy()[rows], r))
+    r = r[order]
     starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]]) if len(r) else np.zeros(0, dtype=np.int64)
     country = a["country"].to_numpy()[rows][order]
     corr = a["is_corresponding"].to_numpy()[rows][order].astype(bool)

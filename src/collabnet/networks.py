@@ -136,15 +136,12 @@ def _graph(corpus, unit, counting, normalization, works):
     # the weight of each link, looked up in W all at once (0 where W has no entry)
     weights = full.astype(float) if counting == "full" else (
         np.asarray(W.tocsr()[rows, cols]).ravel().astype(float) if len(rows) else np.zeros(0))
-    sims = (similarity(full, size[rows], size[cols], normalization, len(wids)) if len(rows) else np.zeros(0)) \
-        if normalization and normalization != "none" else None
-    if sims is None:
-        G.add_edges_from((units[i], units[j], {"works": int(c), "weight": float(w)})
-                         for i, j, c, w in zip(rows.tolist(), cols.tolist(), full.tolist(), weights.tolist()))
-    else:
-        G.add_edges_from((units[i], units[j], {"works": int(c), "weight": float(w), "similarity": float(v)})
-                         for i, j, c, w, v in zip(rows.tolist(), cols.tolist(), full.tolist(), weights.tolist(),
-                                                  np.atleast_1d(sims).tolist()))
+    names, values = ["works", "weight"], [full.astype(int).tolist(), weights.tolist()]
+    if normalization and normalization != "none":
+        names.append("similarity")
+        values.append(similarity(full, size[rows], size[cols], normalization, len(wids)).tolist())
+    G.add_edges_from((units[i], units[j], dict(zip(names, v)))
+                     for i, j, *v in zip(rows.tolist(), cols.tolist(), *values))
     return G
 
 
