@@ -147,3 +147,31 @@ def test_corpus_survives_save_and_load(tmp_path, fixture_path, monkeypatch, slic
         assert list(a.dtypes) == list(b.dtypes), name
         assert a.equals(b), name
     assert back.meta["inputs"] == c.meta["inputs"]
+
+
+def test_wos_reprint_names_and_block_cuts_match_the_patterns_they_replace():
+    """The linear-time scans of a WoS export find exactly what the regular expressions found: the names
+    marked "(corresponding author)" (hand-listed cases, then every string of a small alphabet up to 6
+    pieces), the ER lines, and the line count of a slice (str.splitlines)."""
+    import itertools
+    import re
+    from collabnet.read import wos
+    pattern = re.compile(r"([^;()]+?)\s*\(corresponding author\)")
+    mark = "(corresponding author)"
+    assert wos.corresponding_names(f"Tanaka, H {mark}, Keio Univ, Tokyo, Japan.; de Vries, A {mark}, Leiden") == [
+        "Tanaka, H", " de Vries, A"]  # the space after ";" (the name key ignores it)
+    assert wos.corresponding_names(f"Univ X (Dept Y){mark}") == []          # ")" right before: no name
+    assert wos.corresponding_names(f"Univ X (Dept Y)  {mark}") == [" "]     # the lazy group takes one space
+    assert wos.corresponding_names("a" * 50_000) == []                       # was quadratic
+    pieces = ["a", " ", ";", "(", ")", mark]
+    for n in range(7):
+        for combo in itertools.product(pieces, repeat=n):
+            s = "".join(combo)
+            assert wos.corresponding_names(s) == [m.group(1) for m in pattern.finditer(s)], s
+    text = "FN x\nER\nPT J\nER extra\r\nERR\nER\n\u2028ER\rAU a\x0cER"
+    assert wos._er_ends(text) == [m.end() for m in wos._ER_LINE.finditer(text)] == [7, 22, 29]
+    breaks = [c for c in wos._OTHER_BREAKS if c in text]
+    assert breaks == ["\r", "\x0c", "\u2028"]
+    for a in range(len(text) + 2):
+        for b in range(a, len(text) + 2):
+            assert wos._count_lines(text, a, b, breaks) == len(text[a:b].splitlines()), (a, b)

@@ -122,7 +122,14 @@ def find_doi(text: str | None) -> str | None:
     if not text:
         return None
     m = _DOI_FIND.search(text)
-    return norm_doi(m.group(0)) if m else None
+    if m is None:
+        return None
+    s = m.group(0)
+    if "%" in s:
+        return norm_doi(s)
+    # norm_doi's other steps do nothing to what _DOI_FIND matches (it starts "10." and has no spaces)
+    s = s.rstrip(".,;").lower()
+    return s if _DOI_RX.match(s) else None
 
 
 def parse_year(value, report: FileReport | None = None, where: str = "") -> int | None:

@@ -59,18 +59,55 @@ def plain_blocks(path: str, text: str, size: int, keep=None):
     ER line, found without parsing the lines); ``keep(block number)`` False: the block is not parsed
     (another process parses it) nor yielded.  Record numbers count from 1 in each block: add the records
     of the blocks before it (their reports' ``records``)."""
-    ends = [m.end() for m in _ER_LINE.finditer(text)]
+    ends = _er_ends(text)
     cuts = [ends[i] + 1 for i in range(size - 1, len(ends), size)]
     if not cuts or cuts[-1] < len(text.rstrip()):
         cuts.append(len(text))
+    breaks = [c for c in _OTHER_BREAKS if c in text]
     start, line0 = 0, 1
     for b, stop in enumerate(cuts):
-        seg = text[start:stop]
         if keep is None or keep(b):
             rep = FileReport(path, "wos")
-            yield b, list(_plain(path, seg, rep, line0)), rep
-        line0 += len(seg.splitlines())
+            yield b, list(_plain(path, text[start:stop], rep, line0)), rep
+        line0 += _count_lines(text, start, stop, breaks)
         start = stop
+
+
+def _er_ends(text: str) -> list[int]:
+    """Where each ER line ends: the ends of ``_ER_LINE.finditer(text)``, found by looking only where a
+    line starts with "ER" (str.find) instead of trying the pattern at every character."""
+    ends = []
+    match = _ER_LINE.match
+    if text.startswith("ER"):
+        m = match(text, 0)
+        if m:
+            ends.append(m.end())
+    q = text.find("\nER")
+    while q >= 0:
+        m = match(text, q + 1)
+        if m:
+            ends.append(m.end())
+        q = text.find("\nER", q + 1)
+    return ends
+
+
+# line breaks of str.splitlines besides "\n" (and "\r\n", one break)
+_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _count_lines(text: str, start: int, stop: int, breaks: list[str]) -> int:
+    """``len(text[start:stop].splitlines())`` without making the lines: ``breaks`` are the characters
+    of _OTHER_BREAKS that occur in the text."""
+    stop = min(stop, len(text))
+    if stop <= start:
+        return 0
+    n = text.count("\n", start, stop)
+    for c in breaks:
+        n += text.count(c, start, stop)
+    if "\r" in breaks:
+        n -= text.count("\r\n", start, stop)
+    last = text[stop - 1]
+    return n if last == "\n" or last in breaks else n + 1
 
 
 def parse_plain(path: str, text: str, report: FileReport):
@@ -182,6 +219,34 @@ def _first(fields, tag):
     return v[0].strip() if v else ""
 
 
+_CORRESPONDING = re.compile(r"([^;()]+?)\s*\(corresponding author\)")
+_MARK = "(corresponding author)"
+
+
+def corresponding_names(rp: str) -> list[str]:
+    """The names marked "(corresponding author)" in a reprint address: the groups of
+    ``_CORRESPONDING.finditer(rp)``, in linear time.  (finditer itself tries the lazy pattern from
+    every character of a long address, which is quadratic in its length.)  A match can only start
+    after the last ";", "(" or ")" before the mark, so the pattern is tried there alone.
+
+    >>> corresponding_names("Smith, J (corresponding author), Univ X, Japan.; Kim, A (corresponding author), Y")
+    ['Smith, J', 'Kim, A']
+    """
+    out = []
+    pos = 0
+    while True:
+        i = rp.find(_MARK, pos)
+        if i < 0:
+            return out
+        start = max(pos, rp.rfind(";", pos, i) + 1, rp.rfind("(", pos, i) + 1, rp.rfind(")", pos, i) + 1)
+        m = _CORRESPONDING.match(rp, start) if start < i else None
+        if m:
+            out.append(m.group(1))
+            pos = m.end()
+        else:
+            pos = i + 1
+
+
 def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> dict | None:
     rec = new_record("wos", path, recno, line)
     where = f"line {line}"
@@ -253,8 +318,8 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
         else:
             unlinked.append(new_aff(addr))
     rp = " ".join(f.get("RP", []))
-    for m in re.finditer(r"([^;()]+?)\s*\(corresponding author\)", rp):
-        k = _nkey(m.group(1))
+    for name in corresponding_names(rp):
+        k = _nkey(name)
         for i in by_short.get(k, []) + by_full.get(k, []):
             authors[i]["corresponding"] = True
     rec["authors"] = authors
