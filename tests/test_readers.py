@@ -175,3 +175,24 @@ def test_wos_reprint_names_and_block_cuts_match_the_patterns_they_replace():
     for a in range(len(text) + 2):
         for b in range(a, len(text) + 2):
             assert wos._count_lines(text, a, b, breaks) == len(text[a:b].splitlines()), (a, b)
+
+
+def test_scopus_author_entry_split_with_first_segments():
+    """An author's entry of `Authors with affiliations` splits into the name and the known affiliations,
+    whether the name takes one segment (pre-2023 "Liu F.") or two (2023 "Liu, F."), and the shortcut
+    (only segments that start a known affiliation can start the tiling) changes nothing."""
+    from collabnet.read.scopus import first_segments, split_author_entry
+    known = {"Dept A, Univ A, Tokyo, Japan", "Inst B, Osaka, Japan", "Univ A, Tokyo, Japan"}
+    assert first_segments(known) == {"Dept A", "Inst B", "Univ A"}
+    cases = {
+        "Liu F., Dept A, Univ A, Tokyo, Japan, Inst B, Osaka, Japan":
+            ("Liu F.", ["Dept A, Univ A, Tokyo, Japan", "Inst B, Osaka, Japan"]),
+        "Liu, F., Inst B, Osaka, Japan, Univ A, Tokyo, Japan":
+            ("Liu, F.", ["Inst B, Osaka, Japan", "Univ A, Tokyo, Japan"]),
+        "van der Berg, J.-P., Dept A, Univ A, Tokyo, Japan": ("van der Berg, J.-P.", ["Dept A, Univ A, Tokyo, Japan"]),
+        # nothing tiles: "Surname, I." keeps two segments, the rest is one affiliation
+        "Smith, J., Unknown Lab, Paris, France": ("Smith, J.", ["Unknown Lab, Paris, France"]),
+    }
+    for entry, expected in cases.items():
+        assert split_author_entry(entry, known) == expected, entry
+        assert split_author_entry(entry, known, first_segments(known)) == expected, entry

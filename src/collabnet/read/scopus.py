@@ -79,7 +79,13 @@ def _tile(segs: list[str], known: set[str]) -> list[str] | None:
 _INITIALS = re.compile(r"^(?:[A-Z][a-z]?\.?[- ]?){1,5}$")
 
 
-def split_author_entry(entry: str, known: set[str]) -> tuple[str, list[str]]:
+def first_segments(known: set[str]) -> set[str]:
+    """The first comma-separated segment of each known affiliation: a tiling of segments can only start
+    with one of these (see :func:`split_author_entry`)."""
+    return {a.split(",", 1)[0].strip() for a in known}
+
+
+def split_author_entry(entry: str, known: set[str], firsts: set[str] | None = None) -> tuple[str, list[str]]:
     """One `Authors with affiliations` entry -> (author name, affiliation strings).
 
     An author with several affiliations has them joined by ", " in one entry;
@@ -94,8 +100,12 @@ def split_author_entry(entry: str, known: set[str]) -> tuple[str, list[str]]:
     if not segs:
         return "", []
     if known:
+        if firsts is None:
+            firsts = first_segments(known)
         for k in range(1, min(3, len(segs) - 1) + 1):
-            tiles = _tile(segs[k:], known)
+            # the tiling of segs[k:] starts with a known affiliation, which starts with segs[k]: where no
+            # known one does, skip the search (it would try every split of the segments and fail)
+            tiles = _tile(segs[k:], known) if segs[k] in firsts else None
             if tiles:
                 return ", ".join(segs[:k]), tiles
     # no tiling: "Surname, I." takes two segments when the second is initials
@@ -300,7 +310,8 @@ def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> 
     with_aff = g("Authors with affiliations")
     per_slot = None
     if with_aff and authors:
-        entries = [split_author_entry(e.strip(), known) for e in with_aff.split(";") if e.strip()]
+        firsts = first_segments(known)
+        entries = [split_author_entry(e.strip(), known, firsts) for e in with_aff.split(";") if e.strip()]
         per_slot = _align(names, entries)
     if per_slot is not None:
         for a, affs in zip(authors, per_slot):
