@@ -174,3 +174,22 @@ def test_weighted_triangles_in_row_blocks_equal_the_whole_product():
     assert whole.sum() > 0
     for budget in (1, 50, 5000, 10 ** 9):
         assert np.array_equal(_weighted_triangles(A, budget), whole)
+
+
+def test_institution_colouring_communities():
+    """The colouring of the institution view (igraph's Leiden, modularity): methods.md 7.3's fixture of two
+    4-cliques joined by one link gives the two cliques, numbered by size and then by first node; a third,
+    larger clique hanging off them by a weak link comes first.  The same graph gives the same numbers."""
+    import networkx as nx
+    from collabnet.layout import communities
+    G = nx.Graph()
+    for block in (["a0", "a1", "a2", "a3"], ["b0", "b1", "b2", "b3"]):
+        G.add_edges_from(((u, v) for k, u in enumerate(block) for v in block[k + 1:]), weight=1.0)
+    G.add_edge("a3", "b0", weight=1.0)
+    assert communities(G) == {**{f"a{k}": 1 for k in range(4)}, **{f"b{k}": 2 for k in range(4)}}
+    big = [f"c{k}" for k in range(6)]
+    G.add_edges_from(((u, v) for k, u in enumerate(big) for v in big[k + 1:]), weight=2.0)
+    G.add_edge("b3", "c0", weight=0.1)
+    com = communities(G)
+    assert com == {**{u: 1 for u in big}, **{f"a{k}": 2 for k in range(4)}, **{f"b{k}": 3 for k in range(4)}}
+    assert communities(G) == com and communities(nx.Graph()) == {}

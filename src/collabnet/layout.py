@@ -115,16 +115,20 @@ def layout(G: nx.Graph, seed: int = SEED, niter: int = 500, groups: dict | None 
 
 
 def communities(G: nx.Graph, seed: int = SEED) -> dict:
-    """Leiden modularity communities (numbered 1.. by size), for colouring institution networks."""
+    """Leiden modularity communities (numbered 1.. by size, ties by first node), for colouring
+    institution networks: igraph's own Leiden (methods.md 7.3 names it an acceptable substitute for
+    leidenalg), iterated until stable, seeded.  On these dense co-authorship graphs it is 40 times
+    faster than leidenalg (0.04 s against 1.5 s for 671 institutions and 54k links) and finds partitions
+    of about the same modularity (docs/decisions.md)."""
     import igraph as ig
-    import leidenalg as la
     nodes = sorted(G.nodes, key=str)
     if not nodes:
         return {}
     i, j, w = _edge_arrays(G, nodes)
     g = ig.Graph(n=len(nodes), edges=np.column_stack([i, j]).tolist())
     g.es["weight"] = w.tolist()
-    part = la.find_partition(g, la.RBConfigurationVertexPartition, weights="weight", seed=seed, n_iterations=-1)
+    with seeded_igraph(seed):
+        part = g.community_leiden(objective_function="modularity", weights="weight", n_iterations=-1)
     m = np.asarray(part.membership)
     sizes = np.bincount(m)
     order = sorted(range(len(sizes)), key=lambda c: (-sizes[c], int(np.flatnonzero(m == c)[0])))
