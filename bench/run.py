@@ -30,6 +30,7 @@ STAGES = ["read", "clean", "save", "indicators", "networks", "topics", "report",
 
 
 TREE_PEAKS = {}
+_CPU = {}
 
 
 def _tree_sampler(pid, stop):
@@ -72,15 +73,18 @@ def run(cmd, env=None) -> tuple[float, float, str, str]:
     th.join()
     if p.returncode != 0:
         raise SystemExit(f"failed ({p.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
-    global LAST_TREE
+    global LAST_TREE, LAST_CPU
     LAST_TREE = TREE_PEAKS.pop(p.pid, float("nan"))
+    LAST_CPU = _CPU.pop(p.pid, float("nan"))
     return wall, _peak(p), out, err
 
 
 LAST_TREE = float("nan")
+LAST_CPU = float("nan")  # CPU seconds of the last child's process tree (steadier than wall on a shared host)
 
 
 _PEAKS = {}
+_CPU = {}
 
 
 def _peak(p) -> float:
@@ -97,6 +101,8 @@ class Child(subprocess.Popen):
             return self.pid, 0
         if pid == self.pid:
             _PEAKS[pid] = ru.ru_maxrss / 1024
+            # user + system CPU of the child and of every descendant it waited for (forked workers)
+            _CPU[pid] = ru.ru_utime + ru.ru_stime
         return pid, sts
 
 
@@ -117,7 +123,7 @@ def build(path: str, extra: list, out: str) -> dict:
     wall, peak, _, err = run([sys.executable, "-m", "collabnet.cli", "build", path, "--out", out, "-q",
                               "--timings"] + extra)
     stages = json.loads(err.strip().splitlines()[-1])
-    return {"wall": wall, "peak": peak, "tree": LAST_TREE, **stages}
+    return {"wall": wall, "peak": peak, "tree": LAST_TREE, "cpu": LAST_CPU, **stages}
 
 
 def floor_jsonl(path: str) -> dict:
@@ -146,7 +152,7 @@ def collabnet_graphs(path: str) -> dict:
             "print(json.dumps({'records': len(c.works), 'nodes': G.number_of_nodes(), 'edges': G.number_of_edges(),"
             " 'institutions': I.number_of_nodes(), 'seconds': time.perf_counter() - t}))")
     wall, peak, out, _ = run([sys.executable, "-c", code, path])
-    return {"wall": wall, "peak": peak, **json.loads(out.strip().splitlines()[-1])}
+    return {"wall": wall, "peak": peak, "cpu": LAST_CPU, **json.loads(out.strip().splitlines()[-1])}
 
 
 def venv(name: str, package: str) -> str | None:
@@ -162,7 +168,7 @@ def venv(name: str, package: str) -> str | None:
 
 def peer(py: str, script: str, *args) -> dict:
     wall, peak, out, _ = run([py, os.path.join(HERE, "peers", script), *args])
-    return {"wall": wall, "peak": peak, **json.loads(out.strip().splitlines()[-1])}
+    return {"wall": wall, "peak": peak, "cpu": LAST_CPU, **json.loads(out.strip().splitlines()[-1])}
 
 
 def median_runs(fn, n):
@@ -267,6 +273,11 @@ def main():
     print(f"written {os.path.join(HERE, 'RESULTS.md')}")
 
 
+def _cpu(r) -> str:
+    c = r.get("cpu", float("nan"))
+    return "-" if c != c else f"{c:.1f}"
+
+
 def report(rows, floors, peers, quick: bool = False, title: str | None = None) -> str:
     fl = {(s, f): r for s, f, r in floors}
     head = f"bench/run.py, part: {title}" if title else "bench/run.py" + (" --quick: scale 1 only" if quick else "")
@@ -277,19 +288,21 @@ def report(rows, floors, peers, quick: bool = False, title: str | None = None) -
          "largest process; all processes = peak of the summed PSS of the build and its forked children, sampled once",
          "a second: pages the children share copy-on-write are counted once). Stage times are the main process's wall",
          "time; centrality, topics, corpus writing, figures and exports overlap them on the second core, so a stage",
-         "that waits for background work shows the wait. Median of the runs shown. Read floor: decompress + orjson-parse every line of works.jsonl.gz; pandas `read_csv` of scopus.csv.",
+         "that waits for background work shows the wait. CPU s = user + system time of the build and all its",
+         "children (wall time on this shared host varies by up to a third from run to run; CPU time much less).",
+         "Median of the runs shown. Read floor: decompress + orjson-parse every line of works.jsonl.gz; pandas `read_csv` of scopus.csv.",
          "", "### Read floor", "", "| scale | file | records | wall s | peak MB |", "|---|---|---|---|---|"]
     for (s, f), r in sorted(fl.items()):
         L.append(f"| {s} | {f} | {r['records']:,} | {r['wall']:.1f} | {r['peak']:.0f} |")
     L += ["", "### collabnet build", "",
-          "| scale | format | build | wall s | x floor | peak MB | all processes MB | " + " | ".join(STAGES) + " |",
-          "|---|---|---|---|---|---|---|" + "---|" * len(STAGES)]
+          "| scale | format | build | wall s | x floor | CPU s | peak MB | all processes MB | " + " | ".join(STAGES) + " |",
+          "|---|---|---|---|---|---|---|---|" + "---|" * len(STAGES)]
     for s, f, label, r in rows:
         floor = fl.get((s, "openalex" if f == "openalex" else "scopus" if f.startswith("scopus") else None))
         ratio = f"{r['wall'] / floor['wall']:.1f}" if floor else "-"
         st = " | ".join(f"{r[k]:.1f}" if k in r else "-" for k in STAGES)
         tree = r.get("tree", float("nan"))
-        L.append(f"| {s} | {f} | {label} | {r['wall']:.1f} | {ratio} | {r['peak']:.0f} | "
+        L.append(f"| {s} | {f} | {label} | {r['wall']:.1f} | {ratio} | {_cpu(r)} | {r['peak']:.0f} | "
                  f"{'-' if tree != tree else f'{tree:.0f}'} | {st} |")
     base = {f: r for s, f, label, r in rows if s == 1 and label == "without topics and views"}
     grow = [(s, f, r) for s, f, label, r in rows if s > 1 and label == "without topics and views" and f in base]
@@ -305,17 +318,17 @@ def report(rows, floors, peers, quick: bool = False, title: str | None = None) -
                      f"{(r['peak'] / (works / 1000)) if works else float('nan'):.1f} |")
     if peers:
         L += ["", "### Against the peers (~100k records): read the export, build the country (and institution) network", "",
-              "| input | tool | records | countries | links | wall s | peak MB | collabnet faster by |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| input | tool | records | countries | links | wall s | CPU s | peak MB | collabnet faster by |",
+              "|---|---|---|---|---|---|---|---|---|"]
         for name, res in peers:
             cn = res["collabnet"]["wall"]
             for tool, r in res.items():
                 if "error" in r:
-                    L.append(f"| {name} | {tool} | fails: {r['error']} | | | | | |")
+                    L.append(f"| {name} | {tool} | fails: {r['error']} | | | | | | |")
                     continue
                 speed = "-" if tool == "collabnet" else f"{r['wall'] / cn:.1f}x"
                 L.append(f"| {name} | {tool} | {r.get('records', '-'):,} | {r.get('nodes', '-')} | {r.get('edges', '-')} | "
-                         f"{r['wall']:.1f} | {r['peak']:.0f} | {speed} |")
+                         f"{r['wall']:.1f} | {_cpu(r)} | {r['peak']:.0f} | {speed} |")
     return "\n".join(L)
 
 
