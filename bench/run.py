@@ -134,13 +134,13 @@ def floor_jsonl(path: str) -> dict:
             "        if line.strip(): orjson.loads(line); n += 1\n"
             "print(n)")
     wall, peak, out, _ = run([sys.executable, "-c", code, path])
-    return {"wall": wall, "peak": peak, "records": int(out)}
+    return {"wall": wall, "peak": peak, "cpu": LAST_CPU, "records": int(out)}
 
 
 def floor_csv(path: str) -> dict:
     code = "import pandas as pd, sys; print(len(pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)))"
     wall, peak, out, _ = run([sys.executable, "-c", code, path])
-    return {"wall": wall, "peak": peak, "records": int(out)}
+    return {"wall": wall, "peak": peak, "cpu": LAST_CPU, "records": int(out)}
 
 
 def collabnet_graphs(path: str) -> dict:
