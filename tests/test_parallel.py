@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from collabnet.errors import CollabnetError
+from collabnet.errors import CollabnetError, InputError
 from collabnet.layout import LARGE, layout
 from collabnet.parallel import Background, forking
 
@@ -280,3 +280,120 @@ def test_background_stream_gives_every_item_in_order_and_the_childs_error():
         assert {pid for _, pid, _ in items} == {items[0][1]} and items[0][1] != os.getpid()
     with pytest.raises(CollabnetError, match="bad block 7"):  # (in line, the error comes at once)
         Background(_blocks, 40, 7, stream=True, what="the blocks", reraise=True).result()
+
+
+def _scopus_awkward(tmp_path, crlf: bool):
+    """The quirks rows, the even copies with index keywords that hold line breaks and doubled quotes, CRLF line ends if asked."""
+    import csv
+    import io
+    p = _scopus_with_quirks(tmp_path, n=12)
+    rows = list(csv.reader(open(p, encoding="utf-8", newline="")))
+    col = {h: i for i, h in enumerate(rows[0])}
+    for r in rows[1:]:
+        if len(r) == len(rows[0]) and r[col["Title"]] and int(r[col["Title"]].rsplit(" ", 1)[1]) % 2 == 0:
+            r[col["Index Keywords"]] = f'Line one {r[col["Title"]][-2:]}\nsaid "so"\r\nline three'
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n" if crlf else "\n").writerows(rows)
+    p.write_bytes(buf.getvalue().encode("utf-8"))
+    return p
+
+
+def _spy_halves(monkeypatch, rd):
+    calls = []
+    real = rd._two_halves
+
+    def spy(*args):
+        got = real(*args)
+        calls.append(got is not None)
+        return got
+    monkeypatch.setattr(rd, "_two_halves", spy)
+    return calls
+
+
+@pytest.mark.parametrize("crlf", [False, True])
+@pytest.mark.parametrize("stream", [False, True])
+def test_scopus_read_in_two_halves_equals_one_process(tmp_path, monkeypatch, crlf, stream):
+    """A Scopus CSV cut in two at a row end near its middle (quoted line breaks, doubled quotes, CRLF),
+    the halves read by two processes, gives the corpus, counts, record numbers and line numbers of the
+    skip examples that one process gives; from the text in memory and streamed from disk."""
+    import importlib
+
+    import collabnet
+    rd = importlib.import_module("collabnet.read")
+    p = _scopus_awkward(tmp_path, crlf)
+    monkeypatch.setattr(rd, "SPLIT_FROM_BYTES", 0)
+    monkeypatch.setattr(rd, "SPLIT_BLOCK", 2)
+    if stream:
+        monkeypatch.setattr(rd, "STREAM_FROM_BYTES", 0)
+    calls = _spy_halves(monkeypatch, rd)
+    two = collabnet.read(p, progress=False)
+    assert calls == [True]
+    monkeypatch.setenv("COLLABNET_WORKERS", "1")
+    one = collabnet.read(p, progress=False)
+    rep = one.meta["inputs"][0]
+    assert len(one.works) == 12 and rep["records"] == 14
+    # by hand: copy 0 on lines 2-4 (its keywords hold two line breaks), 1 on 5, a blank row, 2 on 7-9,
+    # 3 on 10, the short row on 11; 4 on 12-14, 5, a blank row, 6 on 17-19, 7 on 20, the empty row on 21
+    ex = {why[:8]: where for why, where in rep["skipped_examples"].items()}
+    assert ex == {"record w": [f"{p}:21"], "row has ": [f"{p}:11"]}
+    assert one.meta == two.meta
+    for a, b in ((two.works, one.works), (two.authorships, one.authorships), (two.references, one.references)):
+        assert a.equals(b)
+    assert list(one.works["record"]) == [r for r in range(1, 15) if r not in (5, 10)]
+
+
+def test_scopus_halves_cut_inside_a_quoted_field_fall_back_to_one_reading(tmp_path, monkeypatch):
+    """When the cut is not a row end of the whole file (stray quotes can fool the quote count), the first
+    half does not end on its mark row: both halves are dropped and the file is read as before."""
+    import importlib
+
+    import collabnet
+    rd = importlib.import_module("collabnet.read")
+    sc = importlib.import_module("collabnet.read.scopus")
+    p = _scopus_awkward(tmp_path, crlf=False)
+    text = p.read_text(encoding="utf-8")
+    inside = text.index("said", len(text) // 2)  # a line start inside a quoted abstract, past the middle
+    assert text[inside - 1] == "\n"
+    monkeypatch.setattr(sc, "split_text", lambda t: inside)
+    monkeypatch.setattr(rd, "SPLIT_FROM_BYTES", 0)
+    calls = _spy_halves(monkeypatch, rd)
+    two = collabnet.read(p, progress=False)
+    assert calls == [False]
+    monkeypatch.setenv("COLLABNET_WORKERS", "1")
+    one = collabnet.read(p, progress=False)
+    assert two.meta == one.meta and two.works.equals(one.works) and len(one.works) == 12
+
+
+def test_split_text_cuts_at_a_row_end_outside_quotes():
+    from collabnet.read.scopus import split_text
+    # the middle falls inside a quoted field that spans lines: the cut is after the row that field ends
+    text = 'h,i\n"' + "x\n" * 10 + '",1\nz,2\n'
+    assert split_text(text) == text.index('",1\n') + 4
+    # the middle falls in a row whose line end has doubled quotes before it: still a row end
+    text = 'h,i\na,1\n"p ""q"" r",2\nb,3\n'
+    assert split_text(text) == text.index(',2\n') + 3
+    # no row end after the middle (the rest is one open quoted field): no cut
+    assert split_text('h,i\na,1\n"open\nfield\nto the end\n') is None
+    # the last row end is the file's end: nothing would be left for the second half
+    assert split_text("h,i\na,1\n") is None
+
+
+def test_scopus_second_half_not_utf8_is_a_clear_error(tmp_path, monkeypatch):
+    """A byte that is not UTF-8 in the second half (read by the child) is reported by the parent as an
+    input error that says the file and the line it comes after, not as a child's traceback."""
+    import importlib
+
+    import collabnet
+    rd = importlib.import_module("collabnet.read")
+    p = _scopus_awkward(tmp_path, crlf=False)
+    data = p.read_bytes()
+    at = data.rindex(b"Bilateral")
+    p.write_bytes(data[:at] + b"\xff" + data[at + 1:])
+    monkeypatch.setattr(rd, "SPLIT_FROM_BYTES", 0)
+    monkeypatch.setattr(rd, "STREAM_FROM_BYTES", 0)
+    calls = _spy_halves(monkeypatch, rd)
+    with pytest.raises(InputError) as err:
+        collabnet.read(p, progress=False)
+    assert calls == []  # raised inside the halves' reading
+    msg = str(err.value)
+    assert str(p) in msg and "is not UTF-8 (byte 0xff cannot be decoded)" in msg and "after line " in msg

@@ -15,7 +15,7 @@ from . import openalex, pubmed, scopus, wos
 from .common import FileReport
 from .chunks import Assembly, assemble, chunk_part
 from .sniff import sniff
-from .textio import decode, head_bytes, read_bytes
+from .textio import GZIP_MAGIC, decode, head_bytes, read_bytes
 
 __all__ = ["read", "read_into", "read_file", "record_chunks", "file_parts", "sniff"]
 
@@ -39,7 +39,7 @@ def record_chunks(path, encoding: str | None = None, report: FileReport | None =
     and skipped).  JSON Lines and large Scopus CSVs are streamed from disk; other files are decoded whole."""
     path = os.fspath(path)
     report = report if report is not None else FileReport(path)
-    blocks, finish, local_numbers = _block_reader(path, encoding)
+    blocks, finish, local_numbers, _ = _block_reader(path, encoding)
     done = 0
     for _, recs, rep in blocks(size or CHUNK_RECORDS, None):
         if local_numbers and done:
@@ -65,11 +65,14 @@ def file_parts(path, encoding: str | None, report: FileReport, thesaurus: Thesau
     (JSON Lines, Scopus CSV, WoS plain text) has its blocks converted by this process and a forked child
     (both read the whole file; each converts its own blocks)."""
     path = os.fspath(path)
-    blocks, finish, local_numbers = _block_reader(path, encoding)
+    blocks, finish, local_numbers, halves = _block_reader(path, encoding)
     split = local_numbers is not None and _split_worthwhile(path)
+    parts = _two_halves(path, halves, thesaurus) if split and halves is not None else None
+    if parts is None:
+        parts = (_two_cores(path, blocks, thesaurus) if split else
+                 ((chunk_part(recs, thesaurus), rep) for _, recs, rep in blocks(CHUNK_RECORDS, None)))
     done = 0  # records of the blocks so far (to number the records of a block that counts from 1)
-    for part, rep in (_two_cores(path, blocks, thesaurus) if split else
-                      ((chunk_part(recs, thesaurus), rep) for _, recs, rep in blocks(CHUNK_RECORDS, None))):
+    for part, rep in parts:
         if local_numbers and done:
             part.shift_records(done)
         done += rep.records
@@ -81,19 +84,33 @@ def file_parts(path, encoding: str | None, report: FileReport, thesaurus: Thesau
 
 def _block_reader(path, encoding):
     """(blocks(size, keep), finish(report) or None, records numbered per block: True/False, None when the
-    format is not split) for one file; ``blocks`` yields (block number, records, report)."""
+    format is not split, halves() or None) for one file; ``blocks`` yields (block number, records,
+    report); ``halves()``: a CSV's (first half's Layout, a function that makes the second half's) when
+    the file can be cut in two at a row end (``scopus.split_text``), else None."""
     how = stream_kind(path, encoding)
     if how == "openalex-jsonl":
         def jsonl_blocks(size, keep):
             for b, recno0, lines in openalex.blocks(path, size, keep=keep):
                 rep = FileReport(path)
                 yield b, openalex.parse_lines(path, lines, recno0, rep), rep
-        return jsonl_blocks, None, False
+        return jsonl_blocks, None, False, None
     layouts = []
+    check = lambda report: scopus.check(layouts[0], report)  # noqa: E731
     if how == "scopus":
         def scopus_stream_blocks(size, keep):
             yield from _scopus_stream(path, size, keep, layouts)
-        return scopus_stream_blocks, lambda report: scopus.check(layouts[0], report), False
+
+        def stream_halves():
+            if head_bytes(path)[:2] == GZIP_MAGIC:
+                return None
+            at = scopus.split_file(path, os.path.getsize(path))
+            if at is None:
+                return None
+            with _utf8_errors(path, None):
+                first, second = scopus.file_halves(path, at)
+            layouts.append(first)
+            return first, second
+        return scopus_stream_blocks, check, False, stream_halves
     data = read_bytes(path)
     text = decode(path, data, encoding)
     del data
@@ -102,9 +119,17 @@ def _block_reader(path, encoding):
         def scopus_blocks(size, keep):
             layouts.append(scopus.Layout(path, text))
             yield from scopus.blocks(layouts[-1], size, keep)
-        return scopus_blocks, lambda report: scopus.check(layouts[0], report), False
+
+        def text_halves():
+            at = scopus.split_text(text)
+            if at is None:
+                return None
+            first, second = scopus.text_halves(path, text, at)
+            layouts.append(first)
+            return first, second
+        return scopus_blocks, check, False, text_halves
     if fmt == "wos":
-        return (lambda size, keep: wos.plain_blocks(path, text, size, keep)), None, True
+        return (lambda size, keep: wos.plain_blocks(path, text, size, keep)), None, True, None
     rep = FileReport(path)
     if fmt == "wos-tab":
         it = wos.parse_tabbed(path, text, rep)
@@ -121,7 +146,50 @@ def _block_reader(path, encoding):
         for b, recs in enumerate(_batched(it, size)):
             yield b, recs, FileReport(path)
         yield b + 1, [], rep
-    return whole, None, None
+    return whole, None, None, None
+
+
+def _two_halves(path, halves, thesaurus):
+    """(part, report) of every block of a CSV cut in two at a row end: the first half converted by this
+    process, the second by a forked child, in file order; None (nothing read) when the file cannot be cut,
+    or when its first half did not end where the cut is (stray quotes): the caller then reads it whole."""
+    from ..parallel import Background
+    got = halves()
+    if got is None:
+        return None
+    first, second = got
+    child = Background(_second_half, path, second, thesaurus, what=f"reading {path}", reraise=True, stream=True)
+    try:
+        with _utf8_errors(path, first):
+            mine = [(chunk_part(recs, thesaurus), rep) for _, recs, rep in scopus.blocks(first, SPLIT_BLOCK)]
+    except BaseException:
+        _reap(child)
+        raise
+    if not first.reached_mark:  # the cut is not a row end of the whole file: the child's rows are wrong
+        _reap(child)
+        return None
+    theirs = child.result()
+    for _, part, rep in theirs:
+        if first.records:  # the child numbered its records from 1
+            part.shift_records(first.records)
+        mine.append((part, rep))
+    return mine
+
+
+def _reap(child) -> None:
+    """Wait for a child whose result is not wanted (whatever it raised)."""
+    try:
+        child.result()
+    except Exception:
+        pass
+
+
+def _second_half(path, second, thesaurus):
+    """(block number, part, report) of each block of a CSV's second half (in the child)."""
+    layout = second()
+    with _utf8_errors(path, layout):
+        for b, recs, rep in scopus.blocks(layout, SPLIT_BLOCK):
+            yield b, chunk_part(recs, thesaurus), rep
 
 
 def _two_cores(path, blocks, thesaurus):
@@ -175,15 +243,26 @@ def _streamable(path, head: bytes) -> bool:
 def _scopus_stream(path, size: int, keep, layouts: list):
     """Blocks of a large UTF-8 Scopus CSV parsed straight from the file (the decoded text is never held)."""
     from .textio import opener
-    layout = None
-    try:
+    box = [None]
+    with _utf8_errors(path, box):
         with opener(path)(path, "rt", encoding="utf-8-sig", newline="") as fh:
-            layout = scopus.Layout(path, fh)
-            layouts.append(layout)
-            yield from scopus.blocks(layout, size, keep)
+            box[0] = scopus.Layout(path, fh)
+            layouts.append(box[0])
+            yield from scopus.blocks(box[0], size, keep)
+
+
+@contextlib.contextmanager
+def _utf8_errors(path, layout):
+    """Turn a decoding error of a streamed CSV (or a damaged gzip stream) into an InputError that says
+    after which record; ``layout``: the Layout being read, or a one-item list that will hold it."""
+    try:
+        yield
     except UnicodeDecodeError as exc:
-        raise InputError(path, f"is not UTF-8 (byte 0x{exc.object[exc.start]:02x} cannot be decoded)",
-                         where=f"after record {layout.records if layout else 0}",
+        lay = layout[0] if isinstance(layout, list) else layout
+        # (a second half counts its records from 1 but knows its lines: it says the line)
+        where = (f"after line {lay.line_base + lay.reader.line_num}" if lay is not None and lay.line_base else
+                 f"after record {lay.records if lay else 0}")
+        raise InputError(path, f"is not UTF-8 (byte 0x{exc.object[exc.start]:02x} cannot be decoded)", where=where,
                          hint="Re-export it as UTF-8, or name its encoding, e.g. --encoding latin-1") from None
     except (OSError, EOFError) as exc:
         raise InputError(path, f"the gzip stream is damaged or truncated ({exc})",

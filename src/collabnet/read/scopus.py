@@ -169,6 +169,8 @@ class Layout:
         self.funding_cols = [i for i, h in enumerate(header) if h.lower().startswith("funding text")]
         self.width = len(header)
         self.records = 0   # records seen so far (every block's, converted here or not)
+        self.line_base = 0  # lines of the file before the reader's first line (a second half starts later)
+        self.reached_mark = False  # a first half: its reader came to SPLIT_MARK as a row of its own
 
 
 BAD_WIDTH = "row has "  # how the skip reason for a row of the wrong width begins
@@ -198,11 +200,11 @@ def blocks(layout: Layout, size: int, keep=None):
     """(block number, records, report) for blocks of ``size`` records (rows that are not blank) of the
     file; ``keep(block number)`` False: the block's rows are read but not converted (another process
     converts them) and the block is not yielded."""
-    path, reader = layout.path, layout.reader
+    path, reader, base = layout.path, layout.reader, layout.line_base
     b, n = 0, 0
     wanted = keep is None or keep(0)
     rep, out = FileReport(path, "scopus"), []
-    line_start = 2
+    line_start = base + reader.line_num + 1
     while True:
         if n == size:
             if wanted:
@@ -219,11 +221,14 @@ def blocks(layout: Layout, size: int, keep=None):
             layout.records += 1
             if wanted:
                 rep.records += 1
-                rep.skip(f"malformed CSV row ({exc})", f"{reader.line_num}")
-            line_start = reader.line_num + 1
+                rep.skip(f"malformed CSV row ({exc})", f"{base + reader.line_num}")
+            line_start = base + reader.line_num + 1
             continue
+        if len(row) == 1 and row[0] == SPLIT_MARK:  # the end of a first half (see split_text)
+            layout.reached_mark = True
+            break
         where_line = line_start
-        line_start = reader.line_num + 1
+        line_start = base + reader.line_num + 1
         if not row or all(not c.strip() for c in row):
             continue
         n += 1
@@ -235,6 +240,127 @@ def blocks(layout: Layout, size: int, keep=None):
                 out.append(rec)
     if n and wanted:
         yield b, out, rep
+
+
+# ---------------------------------------------------------------- a file read in two halves
+# A CSV row ends at a line end outside quotes: where the quotes before it are even in number (every quote
+# of a well-formed CSV opens, closes or doubles).  The first half is read to such a line end near the
+# middle, with SPLIT_MARK appended as one more line; the second half from there, by another process.  The
+# first half's reader coming to SPLIT_MARK as a row of its own proves that the csv module, reading the
+# whole file, would start a row there too; a file with stray quotes fails that check and is read whole.
+SPLIT_MARK = "\ue000collabnet: the first half of the file ends here\ue000"
+SPLIT_SEARCH = 64 * 2 ** 20  # how far past the middle to look for a row end before giving up
+
+
+def _row_end(window, quotes_before: int, quote, newline) -> int | None:
+    """The offset in ``window`` (str or bytes) just after its first line end with an even number of
+    quotes before it (``quotes_before`` of them come before the window), or None."""
+    q, p = quotes_before, 0
+    while True:
+        nl = window.find(newline, p)
+        if nl < 0:
+            return None
+        q += window.count(quote, p, nl)
+        if q % 2 == 0:
+            return nl + 1
+        p = nl + 1
+
+
+def _lines_before(text: str, stop: int) -> int:
+    """Lines ending before ``stop`` as a reader opened with newline="" counts them (\n, \r\n, \r)."""
+    return text.count("\n", 0, stop) + text.count("\r", 0, stop) - text.count("\r\n", 0, stop)
+
+
+def split_text(text: str) -> int | None:
+    """Where the second half of a CSV text begins (see above), or None."""
+    mid = len(text) // 2
+    at = _row_end(text[mid: mid + SPLIT_SEARCH], text.count('"', 0, mid), '"', "\n")
+    return None if at is None or mid + at >= len(text) else mid + at
+
+
+def text_halves(path: str, text: str, at: int):
+    """(first half's Layout, a function making the second half's Layout in the child) of a CSV text."""
+    import itertools
+    first = Layout(path, itertools.chain(io.StringIO(text[:at], newline=""), [SPLIT_MARK + "\n"]))
+
+    def second() -> Layout:
+        layout = Layout(path, io.StringIO(text[:at], newline=""))
+        layout.reader = csv.reader(io.StringIO(text[at:], newline=""))
+        layout.line_base = _lines_before(text, at)
+        return layout
+    return first, second
+
+
+class _ByteRange(io.RawIOBase):
+    """Bytes [start, stop) of a file (stop None: to its end), as a raw stream."""
+
+    def __init__(self, path: str, start: int, stop: int | None):
+        super().__init__()
+        self._f = open(path, "rb")
+        self._f.seek(start)
+        self._left = None if stop is None else stop - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = len(b) if self._left is None else min(len(b), self._left)
+        if n <= 0:
+            return 0
+        got = self._f.readinto(memoryview(b)[:n])
+        if self._left is not None:
+            self._left -= got
+        return got
+
+    def close(self) -> None:
+        self._f.close()
+        super().close()
+
+
+def _open_range(path: str, start: int, stop: int | None):
+    return io.TextIOWrapper(io.BufferedReader(_ByteRange(path, start, stop), 1 << 20),
+                            encoding="utf-8-sig" if start == 0 else "utf-8", newline="")
+
+
+def _count_in_file(path: str, sub: bytes, stop: int) -> int:
+    """``sub`` in the first ``stop`` bytes of a file (read in pieces; ``sub`` of one or two bytes)."""
+    n, tail = 0, b""
+    with open(path, "rb") as f:
+        left = stop
+        while left > 0:
+            chunk = f.read(min(1 << 22, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            n += (tail + chunk).count(sub)  # (a two-byte sub may straddle two pieces)
+            tail = chunk[-1:] if len(sub) == 2 else b""
+    return n
+
+
+def split_file(path: str, size: int) -> int | None:
+    """Where the second half of a (plain, UTF-8) CSV file begins (see above), or None."""
+    mid = size // 2
+    with open(path, "rb") as f:
+        f.seek(mid)
+        window = f.read(min(size - mid, SPLIT_SEARCH))
+    at = _row_end(window, _count_in_file(path, b'"', mid), b'"', b"\n")
+    return None if at is None or mid + at >= size else mid + at
+
+
+def file_halves(path: str, at: int):
+    """(first half's Layout, a function making the second half's Layout in the child) of a CSV file;
+    the open halves are closed when their readers are dropped."""
+    import itertools
+    first = Layout(path, itertools.chain(_open_range(path, 0, at), [SPLIT_MARK + "\n"]))
+
+    def second() -> Layout:
+        with _open_range(path, 0, at) as head:
+            layout = Layout(path, head)
+        layout.reader = csv.reader(_open_range(path, at, None))
+        layout.line_base = (_count_in_file(path, b"\n", at) + _count_in_file(path, b"\r", at)
+                            - _count_in_file(path, b"\r\n", at))
+        return layout
+    return first, second
 
 
 def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> dict | None:
