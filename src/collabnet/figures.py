@@ -23,12 +23,31 @@ COLOR = "#2c6e9b"
 ACCENT = "#d9822b"
 
 
+def _tight_bbox(fig):
+    """The figure's tight bounding box (inches, padded), found once with the PNG's renderer and then
+    used for both files: ``bbox_inches="tight"`` would lay the figure out again for each format."""
+    dpi = matplotlib.rcParams["savefig.dpi"]
+    dpi = fig.dpi if dpi == "figure" else dpi
+    old = fig.dpi
+    fig.set_dpi(dpi)
+    try:
+        renderer = fig.canvas.get_renderer()
+        with renderer._draw_disabled():  # lay out (ticks, labels) without drawing, as savefig does
+            fig.draw(renderer)
+        bbox = fig.get_tightbbox(renderer)
+    finally:
+        fig.set_dpi(old)
+    pad = matplotlib.rcParams["savefig.pad_inches"]
+    return bbox.padded(pad, pad)
+
+
 def _save(fig, out_dir: str, name: str) -> dict:
     """Write name.png and name.svg atomically; return {'png': bytes, 'svg': bytes}."""
     out = {}
+    bbox = _tight_bbox(fig)
     for ext, meta in (("png", PNG_META), ("svg", SVG_META)):
         buf = io.BytesIO()
-        fig.savefig(buf, format=ext, metadata=meta, bbox_inches="tight")
+        fig.savefig(buf, format=ext, metadata=meta, bbox_inches=bbox)
         out[ext] = buf.getvalue()
         if out_dir:
             atomic_write_bytes(os.path.join(out_dir, f"{name}.{ext}"), out[ext])

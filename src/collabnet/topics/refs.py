@@ -72,31 +72,38 @@ def resolve_references(corpus, fuzzy: bool = True) -> tuple[pd.DataFrame, dict]:
         fill(refs["openalex_id"].map(_unique_map(w["openalex_id"], w["work_id"])), "openalex_id")
     if n and "doi" in refs:
         fill(refs["doi"].str.lower().map(_unique_map(w["doi"].str.lower(), w["work_id"])), "doi")
-    parsed = None
     todo = cited.isna() & refs["raw"].notna() if n else pd.Series(dtype=bool)
     if n and "openalex_id" in refs:  # a bare OpenAlex id carries no author, year or title to parse
         todo &= refs["raw"] != refs["openalex_id"]
     if todo.any():
         raws = refs.loc[todo, "raw"]
-        once = {r: _parse(r) for r in pd.unique(raws)}  # a cited work's string recurs in every citing paper
-        parsed = pd.DataFrame([once[r] for r in raws], index=refs.index[todo],
-                              columns=["au", "year", "vol", "page", "titles"])
+        # a cited work's string recurs in every citing paper: parse and key each distinct string once
+        uniq = pd.unique(raws)
+        once = [_parse(r) for r in uniq]
+        code = pd.Index(uniq).get_indexer(raws)  # each reference's distinct string
+
+        def per_ref(values) -> pd.Series:
+            arr = np.empty(len(values), dtype=object)
+            arr[:] = values
+            return pd.Series(arr[code], index=raws.index, dtype="object")
+
         sur = _first_surnames(corpus).reindex(w["work_id"]).to_numpy()
         wk = pd.Series([f"{s}|{y}|{v}|{p}" if s and pd.notna(y) and v and p else None
                         for s, y, v, p in zip(sur, w["year"], w["volume"], w["first_page"])])
         kmap = _unique_map(wk, w["work_id"])
-        keys = pd.Series([f"{a}|{y}|{v}|{p}" if a and y and v and p else None
-                          for a, y, v, p in zip(parsed["au"], parsed["year"], parsed["vol"], parsed["page"])],
-                         index=parsed.index)
+        keys = per_ref([f"{a}|{y}|{v}|{p}" if a and y and v and p else None for a, y, v, p, _ in once])
         fill(keys.map(kmap).reindex(refs.index), "key")
         # titles (Scopus strings carry the cited title)
         tkeys = pd.Series([title_key(t) for t in w["title"]])
         tmap = _unique_map(tkeys + "|" + w["year"].astype("Int64").astype(str), w["work_id"])
-        tk = pd.Series([(title_key(t[0]) or "") + f"|{y}" if t else None for t, y in zip(parsed["titles"], parsed["year"])],
-                       index=parsed.index)
+        tk = per_ref([(title_key(t[0]) or "") + f"|{y}" if t else None for _, y, _, _, t in once])
         fill(tk.map(tmap).reindex(refs.index), "title")
         if fuzzy:
-            fill(_fuzzy(parsed[cited.reindex(parsed.index).isna()], w, sur), "fuzzy_title")
+            left = np.unique(code[cited.reindex(raws.index).isna().to_numpy()])
+            found = _fuzzy([once[i] for i in left], w, sur)
+            match = np.full(len(once), None, dtype=object)
+            match[left] = found
+            fill(pd.Series(match[code], index=raws.index, dtype="object").reindex(refs.index), "fuzzy_title")
     ext = pd.Series([None] * n, index=refs.index, dtype="object")
     if n:
         d = refs["doi"]
@@ -125,17 +132,18 @@ def resolve_references(corpus, fuzzy: bool = True) -> tuple[pd.DataFrame, dict]:
     return refs, stats
 
 
-def _fuzzy(parsed: pd.DataFrame, w: pd.DataFrame, sur) -> pd.Series:
-    """Fuzzy title match, blocked on (year, first-author surname) so each reference meets a few candidates."""
+def _fuzzy(parsed: list, w: pd.DataFrame, sur) -> list:
+    """Fuzzy title match of parsed references ((surname, year, volume, page, titles) each), blocked on
+    (year, first-author surname) so each reference meets a few candidates: the work id, or None."""
     from rapidfuzz import fuzz
-    out = pd.Series([None] * len(parsed), index=parsed.index, dtype="object")
-    if not len(parsed):
+    out = [None] * len(parsed)
+    if not parsed:
         return out
     blocks: dict = {}
     for wid, t, y, s in zip(w["work_id"], w["title"], w["year"], sur):
         if t and pd.notna(y) and s:
             blocks.setdefault((int(y), s), []).append((title_key(t), wid))
-    for idx, au, y, titles in zip(parsed.index, parsed["au"], parsed["year"], parsed["titles"]):
+    for i, (au, y, _, _, titles) in enumerate(parsed):
         if not titles or not au or not y:
             continue
         cand = blocks.get((int(y), au))
@@ -145,5 +153,5 @@ def _fuzzy(parsed: pd.DataFrame, w: pd.DataFrame, sur) -> pd.Series:
         scores = [fuzz.token_ratio(q, c[0]) for c in cand]
         best = np.flatnonzero(np.array(scores) >= FUZZY_MIN)
         if len(best) == 1:
-            out[idx] = cand[best[0]][1]
+            out[i] = cand[best[0]][1]
     return out

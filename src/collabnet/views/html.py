@@ -9,12 +9,14 @@ simulation.
 """
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
 
 import networkx as nx
 
+from ..errors import CollabnetError
 from ..io_utils import atomic_write_text
 from ..layout import colour
 
@@ -22,9 +24,14 @@ MAX_NODES = 2000
 MAX_EDGES = 20000
 
 
+@functools.lru_cache(maxsize=1)
 def _vis_assets() -> tuple[str, str]:
-    import pyvis
-    base = os.path.join(os.path.dirname(pyvis.__file__), "lib", "vis-9.1.2")
+    # only pyvis's files are needed: find its folder without importing it (jinja2 and the rest: 0.4 s)
+    import importlib.util
+    spec = importlib.util.find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:
+        raise CollabnetError("the interactive views need pyvis's copy of vis-network: pip install pyvis")
+    base = os.path.join(list(spec.submodule_search_locations)[0], "lib", "vis-9.1.2")
     with open(os.path.join(base, "vis-network.min.js"), encoding="utf-8") as f:
         js = f.read()
     with open(os.path.join(base, "vis-network.css"), encoding="utf-8") as f:
