@@ -28,6 +28,15 @@ def world(scale: int, formats: str = "openalex") -> str:
     return d
 
 
+def speed_probe() -> float:
+    """CPU seconds of a fixed pure-Python workload (a loop of 10M additions, in a fresh process): how fast
+    this shared host was at the time (it varies from hour to hour: RESULTS.md records it per run)."""
+    code = ("import time\nt = time.process_time()\nx = 0\nfor i in range(10_000_000):\n    x += i\n"
+            "print(time.process_time() - t)")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    return float(out.strip())
+
+
 def machine() -> str:
     import igraph
     import leidenalg

@@ -22,7 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import HERE, SHARED, WORK, machine, write_section  # noqa: E402
+from _common import HERE, SHARED, WORK, machine, speed_probe, write_section  # noqa: E402
 
 FORMATS = {"openalex": "works.jsonl.gz", "scopus": "scopus.csv", "scopus2021": "scopus_2021layout.csv",
            "wos": "savedrecs.txt"}
@@ -194,6 +194,8 @@ def main():
     partial = a.scales is not None or a.peers_only or a.no_peers or a.formats != ",".join(FORMATS)
     os.makedirs(WORK, exist_ok=True)
     out = os.path.join(WORK, "out")
+    probes = [speed_probe()]
+    print(f"host speed probe: {probes[0]:.2f} s", flush=True)
     rows, floors, peers = [], [], []
     scales = [1] if a.quick else [1, 20]
     if a.scales is not None:
@@ -269,7 +271,9 @@ def main():
             "" if a.formats == ",".join(FORMATS) else "-" + a.formats.replace(",", "-"))
     else:
         section = "build-quick" if a.quick else "build"
-    write_section(section, report(rows, floors, peers, quick=a.quick, title=None if not partial else section))
+    probes.append(speed_probe())
+    write_section(section, report(rows, floors, peers, quick=a.quick, title=None if not partial else section,
+                                  probes=probes))
     print(f"written {os.path.join(HERE, 'RESULTS.md')}")
 
 
@@ -278,11 +282,13 @@ def _cpu(r) -> str:
     return "-" if c != c else f"{c:.1f}"
 
 
-def report(rows, floors, peers, quick: bool = False, title: str | None = None) -> str:
+def report(rows, floors, peers, quick: bool = False, title: str | None = None, probes=None) -> str:
     fl = {(s, f): r for s, f, r in floors}
     head = f"bench/run.py, part: {title}" if title else "bench/run.py" + (" --quick: scale 1 only" if quick else "")
     L = [f"## Build time and memory ({head})", "",
-         f"Machine: {machine()}. Date: {time.strftime('%Y-%m-%d')}.",
+         f"Machine: {machine()}. Date: {time.strftime('%Y-%m-%d')}."
+         + (f" Host speed probe (CPU s of a fixed pure-Python loop; larger = a slower host at the time): "
+            f"{probes[0]:.2f} at the start, {probes[-1]:.2f} at the end." if probes else ""),
          "Planted worlds from `seedworld.py --world jpnl --scale S`; `collabnet build --focus 'JP NL' --timings` in a child",
          "process (wall = whole process including Python start-up; stages from `--timings`; peak = max RSS of the",
          "largest process; all processes = peak of the summed PSS of the build and its forked children, sampled once",
