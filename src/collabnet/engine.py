@@ -5,7 +5,9 @@ Lines file in blocks of ``chunk_records`` lines (decompressing is cheap; parsing
 resolving records is the costly Python work) and sends every block to a Dask worker, which parses it
 and runs the same map step as the in-process reader (``chunk_part``: the block's records become
 compact Arrow tables with institutions, sectors and countries resolved, plus their deduplication
-keys); other formats go to a worker as one task per file, which returns the file's parts.  Only the
+keys).  A Scopus CSV is cut at row ends into pieces of about 16 MB (``read.scopus.cut_file``), each
+read by a worker from the file (the workers see the driver's files); other formats go to a worker as
+one task per file, which returns the file's parts.  Only the
 parts come back.  The driver adds them up in input order and runs the same reduce step
 (``corpus_of``: grouping duplicates, merging, work ids, exclusions) as the default engine, so both
 engines give the same Corpus, report and networks, byte for byte.
@@ -20,6 +22,7 @@ import os
 from .errors import CollabnetError, InputError
 
 CHUNK_RECORDS = 20_000
+PIECE_BYTES = 16 * 2 ** 20  # a Scopus CSV goes to the workers in pieces of about this size
 
 
 def _need_dask():
@@ -37,6 +40,30 @@ def _read_block(path, lines, recno0, thesaurus):
     return [chunk_part(openalex.parse_lines(path, lines, recno0, rep), thesaurus)], rep
 
 
+def _pieces_result(client, path, futures, encoding, thesaurus):
+    """(parts, report) of a CSV read in pieces: record numbers shifted by the pieces before, the reports
+    added up in file order, the header check on the whole; the file read whole by one worker instead
+    when a piece did not end on its mark (the cut was not a row end: stray quotes)."""
+    from .read import scopus
+    from .read.common import FileReport
+    got = [f.result() for f in futures]
+    for f in futures:
+        f.release()
+    if not all(ok for _, _, ok, _, _ in got):
+        parts, rep = client.submit(_read_whole, path, encoding, thesaurus, pure=False).result()
+        return parts, rep
+    parts, rep, done = [], FileReport(path, "scopus"), 0
+    for piece_parts, piece_rep, _, records, _ in got:
+        for part in piece_parts:
+            if done:
+                part.shift_records(done)
+            parts.append(part)
+        rep.absorb(piece_rep)
+        done += records
+    scopus.check_header(path, got[0][4], rep)
+    return parts, rep
+
+
 def _read_whole(path, encoding, thesaurus):
     from .read import _finish, record_chunks
     from .read.chunks import chunk_part
@@ -47,9 +74,39 @@ def _read_whole(path, encoding, thesaurus):
     return parts, rep
 
 
+def _read_csv_piece(path, start, stop, line_base, last, thesaurus, chunk_records):
+    """(parts, report, came to its mark or is the last piece, records, header mangled) of bytes
+    [start, stop) of a Scopus CSV; records numbered from 1 in the piece."""
+    from .read import _utf8_errors, scopus
+    from .read.chunks import chunk_part
+    from .read.common import FileReport
+    layout = scopus.piece_layout(path, start, stop, line_base, mark=not last)
+    rep, parts = FileReport(path, "scopus"), []
+    with _utf8_errors(path, layout):
+        for _, recs, r in scopus.blocks(layout, chunk_records):
+            parts.append(chunk_part(recs, thesaurus))
+            rep.absorb(r)
+    return parts, rep, last or layout.reached_mark, layout.records, layout.mangled
+
+
+def _csv_pieces(path, encoding, piece_bytes):
+    """Where to cut a Scopus CSV for the workers: [(start, stop, lines before)], or None when the file is
+    read whole by one worker (not a plain UTF-8 Scopus CSV, or too small to cut)."""
+    from .read import _sniff_head, scopus
+    from .read.textio import GZIP_MAGIC, head_bytes
+    if encoding is not None:
+        return None
+    head = head_bytes(path)
+    if (head[:2] in (GZIP_MAGIC, b"\xff\xfe", b"\xfe\xff") or b"\x00" in head
+            or _sniff_head(path, head) != "scopus"):
+        return None
+    pieces = scopus.cut_file(path, piece_bytes)
+    return pieces if len(pieces) > 1 else None
+
+
 def read_dask(*paths, scheduler: str | None = None, thesaurus=None, keep_retracted: bool = False,
               encoding: str | None = None, chunk_records: int = CHUNK_RECORDS, n_workers: int | None = None,
-              timings: dict | None = None):
+              timings: dict | None = None, piece_bytes: int = PIECE_BYTES):
     """Read exports on a Dask cluster; returns the same Corpus as ``collabnet.read``."""
     _need_dask()
     import time
@@ -75,17 +132,23 @@ def read_dask(*paths, scheduler: str | None = None, thesaurus=None, keep_retract
     try:
         import warnings
         warnings.filterwarnings("ignore", message=".*large graph.*")  # blocks travel with their tasks by design
-        futures = []  # (path, future) in input order
+        futures = []  # (path, future or a CSV's list of piece futures) in input order
         for p in flat:
             if stream_kind(p, encoding) == "openalex-jsonl":
                 from .read.openalex import blocks
                 for _, recno0, block in blocks(p, chunk_records):
                     futures.append((p, client.submit(_read_block, p, block, recno0, th, pure=False)))
+                continue
+            pieces = _csv_pieces(p, encoding, piece_bytes)
+            if pieces:
+                futures.append((p, [client.submit(_read_csv_piece, p, a, b, lines, k == len(pieces) - 1, th,
+                                                  chunk_records, pure=False)
+                                    for k, (a, b, lines) in enumerate(pieces)]))
             else:
                 futures.append((p, client.submit(_read_whole, p, encoding, th, pure=False)))
         asm, reports, counts = Assembly(), {}, {}
         for p, fut in futures:
-            parts, rep = fut.result()
+            parts, rep = _pieces_result(client, p, fut, encoding, th) if isinstance(fut, list) else fut.result()
             for part in parts:
                 asm.add(part)
                 counts[p] = counts.get(p, 0) + len(part)
@@ -93,7 +156,8 @@ def read_dask(*paths, scheduler: str | None = None, thesaurus=None, keep_retract
                 reports[p].absorb(rep)
             else:
                 reports[p] = rep
-            fut.release()
+            if not isinstance(fut, list):
+                fut.release()
     finally:
         import logging
         logging.getLogger("distributed").setLevel(logging.CRITICAL)  # shutdown chatter is not the user's business

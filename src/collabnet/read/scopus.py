@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from sys import intern
 
@@ -189,9 +190,14 @@ def parse(path: str, text, report: FileReport):
 
 def check(layout: Layout, report: FileReport) -> None:
     """Refuse a file that a spreadsheet program re-saved (most rows do not match its ';;;' header)."""
+    check_header(layout.path, layout.mangled, report)
+
+
+def check_header(path: str, mangled: bool, report: FileReport) -> None:
+    """:func:`check` from the header's ``mangled`` flag and the whole file's report."""
     bad_width = sum(n for why, n in report.skipped.items() if why.startswith(BAD_WIDTH))
-    if layout.mangled and report.records and bad_width > report.records / 2:
-        raise InputError(layout.path, f"{bad_width} of {report.records} rows do not match the header "
+    if mangled and report.records and bad_width > report.records / 2:
+        raise InputError(path, f"{bad_width} of {report.records} rows do not match the header "
                          "(the header ends in ';;;': the file looks re-saved by a spreadsheet program)",
                          hint="Use the CSV exactly as Scopus exported it")
 
@@ -322,11 +328,12 @@ def _open_range(path: str, start: int, stop: int | None):
                             encoding="utf-8-sig" if start == 0 else "utf-8", newline="")
 
 
-def _count_in_file(path: str, sub: bytes, stop: int) -> int:
-    """``sub`` in the first ``stop`` bytes of a file (read in pieces; ``sub`` of one or two bytes)."""
+def _count_in_file(path: str, sub: bytes, stop: int, start: int = 0) -> int:
+    """``sub`` in bytes [start, stop) of a file (read in pieces; ``sub`` of one or two bytes)."""
     n, tail = 0, b""
     with open(path, "rb") as f:
-        left = stop
+        f.seek(start)
+        left = stop - start
         while left > 0:
             chunk = f.read(min(1 << 22, left))
             if not chunk:
@@ -335,6 +342,12 @@ def _count_in_file(path: str, sub: bytes, stop: int) -> int:
             n += (tail + chunk).count(sub)  # (a two-byte sub may straddle two pieces)
             tail = chunk[-1:] if len(sub) == 2 else b""
     return n
+
+
+def _lines_in_file(path: str, start: int, stop: int) -> int:
+    """Line ends in bytes [start, stop) as a reader opened with newline="" counts them."""
+    return (_count_in_file(path, b"\n", stop, start) + _count_in_file(path, b"\r", stop, start)
+            - _count_in_file(path, b"\r\n", stop, start))
 
 
 def split_file(path: str, size: int) -> int | None:
@@ -350,17 +363,45 @@ def split_file(path: str, size: int) -> int | None:
 def file_halves(path: str, at: int):
     """(first half's Layout, a function making the second half's Layout in the child) of a CSV file;
     the open halves are closed when their readers are dropped."""
-    import itertools
-    first = Layout(path, itertools.chain(_open_range(path, 0, at), [SPLIT_MARK + "\n"]))
+    first = piece_layout(path, 0, at, 0, mark=True)
+    return first, lambda: piece_layout(path, at, None, _lines_in_file(path, 0, at), mark=False)
 
-    def second() -> Layout:
-        with _open_range(path, 0, at) as head:
-            layout = Layout(path, head)
-        layout.reader = csv.reader(_open_range(path, at, None))
-        layout.line_base = (_count_in_file(path, b"\n", at) + _count_in_file(path, b"\r", at)
-                            - _count_in_file(path, b"\r\n", at))
-        return layout
-    return first, second
+
+def cut_file(path: str, piece_bytes: int) -> list[tuple[int, int | None, int]]:
+    """A (plain, UTF-8) CSV file cut at row ends (as split_file finds them) into pieces of about
+    ``piece_bytes``: (start, stop or None for the end, lines before start) of each, in file order."""
+    size = os.path.getsize(path)
+    pieces, start, lines = [], 0, 0
+    while size - start > piece_bytes:
+        target = start + piece_bytes
+        quotes = _count_in_file(path, b'"', target, start)  # (a cut has an even number before it)
+        with open(path, "rb") as f:
+            f.seek(target)
+            window = f.read(min(size - target, SPLIT_SEARCH))
+        at = _row_end(window, quotes, b'"', b"\n")
+        if at is None or target + at >= size:
+            break
+        stop = target + at
+        pieces.append((start, stop, lines))
+        lines += _lines_in_file(path, start, stop)
+        start = stop
+    pieces.append((start, None, lines))
+    return pieces
+
+
+def piece_layout(path: str, start: int, stop: int | None, line_base: int, mark: bool) -> Layout:
+    """The Layout of bytes [start, stop) of a CSV file (the header read from its first line); ``mark``:
+    SPLIT_MARK follows the piece as one more line (a piece that is not the last: see above)."""
+    import itertools
+    src = _open_range(path, start, stop)
+    lines = itertools.chain(src, [SPLIT_MARK + "\n"]) if mark else src
+    if start == 0:
+        return Layout(path, lines)
+    with _open_range(path, 0, start) as head:
+        layout = Layout(path, head)
+    layout.reader = csv.reader(lines)
+    layout.line_base = line_base
+    return layout
 
 
 def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> dict | None:
