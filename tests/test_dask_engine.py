@@ -38,12 +38,14 @@ def test_dask_engine_equals_default_on_seed_world(tmp_path, cluster, file):
 
 
 @needs_real
-def test_dask_engine_equals_default_on_a_real_file_in_blocks(tmp_path):
-    """Real OpenAlex JSON Lines in blocks of 7 records, plus a real API page and a WoS file read whole on a
-    worker, on a fresh local cluster (no address): same corpus as the default engine, duplicates merged alike."""
+def test_dask_engine_equals_default_on_a_real_file_in_blocks(tmp_path, monkeypatch):
+    """Real OpenAlex JSON Lines in blocks of 7 records, a real API page read whole on a worker and a WoS
+    file in blocks of 7 records (cut after ER lines by the driver), on a fresh local cluster (no address):
+    same corpus as the default engine (record numbers, skip examples' lines), duplicates merged alike."""
     import collabnet
     import pandas as pd
     from collabnet.engine import read_dask
+    seen = _spy_pieces(monkeypatch)
     files = [str(REAL / "openalex" / "snowball_cited.jsonl"), str(REAL / "openalex" / "vector_borne_disease_search_200.json"),
              str(REAL / "wos" / "kth_2025_nobom.txt")]
     a = collabnet.read(*files, progress=False)
@@ -51,6 +53,7 @@ def test_dask_engine_equals_default_on_a_real_file_in_blocks(tmp_path):
     for t in ("works", "authorships", "references"):
         pd.testing.assert_frame_equal(getattr(a, t), getattr(b, t))
     assert a.meta == b.meta
+    assert [len(s) for s in seen] == [14]  # the WoS file's 95 records: 13 blocks of 7 and one of 4
 
 
 def _stray_quote_csv(tmp_path):

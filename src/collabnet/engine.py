@@ -6,8 +6,9 @@ resolving records is the costly Python work) and sends every block to a Dask wor
 and runs the same map step as the in-process reader (``chunk_part``: the block's records become
 compact Arrow tables with institutions, sectors and countries resolved, plus their deduplication
 keys).  A Scopus CSV is cut at row ends into pieces of about 16 MB (``read.scopus.cut_file``), each
-read by a worker from the file (the workers see the driver's files); other formats go to a worker as
-one task per file, which returns the file's parts.  Only the
+read by a worker from the file (the workers see the driver's files); a WoS plain-text export is cut
+after ER lines into blocks of ``chunk_records`` records, sent with their tasks; other formats go to a
+worker as one task per file, which returns the file's parts.  Only the
 parts come back.  The driver adds them up in input order and runs the same reduce step
 (``corpus_of``: grouping duplicates, merging, work ids, exclusions) as the default engine, so both
 engines give the same Corpus, report and networks, byte for byte.
@@ -41,9 +42,10 @@ def _read_block(path, lines, recno0, thesaurus):
 
 
 def _pieces_result(client, path, futures, encoding, thesaurus):
-    """(parts, report) of a CSV read in pieces: record numbers shifted by the pieces before, the reports
-    added up in file order, the header check on the whole; the file read whole by one worker instead
-    when a piece did not end on its mark (the cut was not a row end: stray quotes)."""
+    """(parts, report) of a file read in pieces (a Scopus CSV's, a WoS export's blocks): record numbers
+    shifted by the pieces before, the reports added up in file order, a CSV's header check on the whole;
+    the file read whole by one worker instead when a CSV piece did not end on its mark (the cut was not a
+    row end: stray quotes)."""
     from .read import scopus
     from .read.common import FileReport
     got = [f.result() for f in futures]
@@ -52,7 +54,7 @@ def _pieces_result(client, path, futures, encoding, thesaurus):
     if not all(ok for _, _, ok, _, _ in got):
         parts, rep = client.submit(_read_whole, path, encoding, thesaurus, pure=False).result()
         return parts, rep
-    parts, rep, done = [], FileReport(path, "scopus"), 0
+    parts, rep, done = [], FileReport(path), 0
     for piece_parts, piece_rep, _, records, _ in got:
         for part in piece_parts:
             if done:
@@ -60,7 +62,8 @@ def _pieces_result(client, path, futures, encoding, thesaurus):
             parts.append(part)
         rep.absorb(piece_rep)
         done += records
-    scopus.check_header(path, got[0][4], rep)
+    if rep.format == "scopus":
+        scopus.check_header(path, got[0][4], rep)
     return parts, rep
 
 
@@ -87,6 +90,29 @@ def _read_csv_piece(path, start, stop, line_base, last, thesaurus, chunk_records
             parts.append(chunk_part(recs, thesaurus))
             rep.absorb(r)
     return parts, rep, last or layout.reached_mark, layout.records, layout.mangled
+
+
+def _read_wos_block(path, text, line0, thesaurus):
+    """(parts, report, True, records, False) of one block of a WoS plain-text export (records from 1)."""
+    from .read import wos
+    from .read.chunks import chunk_part
+    recs, rep = wos.plain_block(path, text, line0)
+    return [chunk_part(recs, thesaurus)], rep, True, rep.records, False
+
+
+def _wos_blocks(path, encoding, chunk_records):
+    """A WoS plain-text export's blocks of ``chunk_records`` records, cut after ER lines by the driver
+    (which decodes the file, as the default reader does): [(text, first line number)], or None when the
+    file is not one or has a single block."""
+    from .read import _sniff_head, sniff, wos
+    from .read.textio import decode, head_bytes, read_bytes
+    if _sniff_head(path, head_bytes(path)) != "wos":
+        return None
+    text = decode(path, read_bytes(path), encoding)
+    if sniff(path, text) != "wos":
+        return None
+    cuts = wos.plain_cuts(text, chunk_records)
+    return [(text[a:b], line0) for a, b, line0 in cuts] if len(cuts) > 1 else None
 
 
 def _csv_pieces(path, encoding, piece_bytes):
@@ -140,10 +166,15 @@ def read_dask(*paths, scheduler: str | None = None, thesaurus=None, keep_retract
                     futures.append((p, client.submit(_read_block, p, block, recno0, th, pure=False)))
                 continue
             pieces = _csv_pieces(p, encoding, piece_bytes)
+            wos_blocks = None if pieces else _wos_blocks(p, encoding, chunk_records)
             if pieces:
                 futures.append((p, [client.submit(_read_csv_piece, p, a, b, lines, k == len(pieces) - 1, th,
                                                   chunk_records, pure=False)
                                     for k, (a, b, lines) in enumerate(pieces)]))
+            elif wos_blocks:
+                futures.append((p, [client.submit(_read_wos_block, p, text, line0, th, pure=False)
+                                    for text, line0 in wos_blocks]))
+                del wos_blocks
             else:
                 futures.append((p, client.submit(_read_whole, p, encoding, th, pure=False)))
         asm, reports, counts = Assembly(), {}, {}

@@ -59,18 +59,32 @@ def plain_blocks(path: str, text: str, size: int, keep=None):
     ER line, found without parsing the lines); ``keep(block number)`` False: the block is not parsed
     (another process parses it) nor yielded.  Record numbers count from 1 in each block: add the records
     of the blocks before it (their reports' ``records``)."""
+    for b, (start, stop, line0) in enumerate(plain_cuts(text, size)):
+        if keep is None or keep(b):
+            recs, rep = plain_block(path, text[start:stop], line0)
+            yield b, recs, rep
+
+
+def plain_cuts(text: str, size: int) -> list[tuple[int, int, int]]:
+    """(start, stop, first line number) of each block of ``size`` records of a plain-text export, cut
+    after an ER line (the last block runs to the end of the text)."""
     ends = _er_ends(text)
     cuts = [ends[i] + 1 for i in range(size - 1, len(ends), size)]
     if not cuts or cuts[-1] < len(text.rstrip()):
         cuts.append(len(text))
     breaks = [c for c in _OTHER_BREAKS if c in text]
-    start, line0 = 0, 1
-    for b, stop in enumerate(cuts):
-        if keep is None or keep(b):
-            rep = FileReport(path, "wos")
-            yield b, list(_plain(path, text[start:stop], rep, line0)), rep
+    out, start, line0 = [], 0, 1
+    for stop in cuts:
+        out.append((start, stop, line0))
         line0 += _count_lines(text, start, stop, breaks)
         start = stop
+    return out
+
+
+def plain_block(path: str, text: str, line0: int) -> tuple[list[dict], FileReport]:
+    """The records (numbered from 1) and report of one block of a plain-text export (see plain_cuts)."""
+    rep = FileReport(path, "wos")
+    return list(_plain(path, text, rep, line0)), rep
 
 
 def _er_ends(text: str) -> list[int]:
