@@ -129,7 +129,14 @@ def _block_reader(path, encoding):
             return first, second
         return scopus_blocks, check, False, text_halves
     if fmt == "wos":
-        return (lambda size, keep: wos.plain_blocks(path, text, size, keep)), None, True, None
+        cuts = {}  # size -> the blocks' cuts, found once (a parent that primes them shares them with its child)
+
+        def wos_blocks(size, keep):
+            if size not in cuts:
+                cuts[size] = wos.plain_cuts(text, size)
+            return wos.plain_blocks(path, text, size, keep, cuts[size])
+        wos_blocks.prime = lambda size: cuts.setdefault(size, wos.plain_cuts(text, size))
+        return wos_blocks, None, True, None
     rep = FileReport(path)
     if fmt == "wos-tab":
         it = wos.parse_tabbed(path, text, rep)
@@ -197,6 +204,8 @@ def _two_cores(path, blocks, thesaurus):
     child (odd blocks: Parts are compact Arrow tables, cheap to send back), in file order; the reports
     per block add up to what one process reports."""
     from ..parallel import Background
+    if hasattr(blocks, "prime"):  # what both processes would work out alike: once, before the fork
+        blocks.prime(SPLIT_BLOCK)
     child = Background(_share, blocks, True, thesaurus, what=f"reading {path}", reraise=True, stream=True)
     mine = list(_share(blocks, False, thesaurus))
     parts = sorted(mine + child.result(), key=lambda x: x[0])

@@ -117,8 +117,9 @@ def norm_doi(value) -> str | None:
     return s if _DOI_RX.match(s) else None
 
 
+@lru_cache(maxsize=1 << 17)
 def find_doi(text: str | None) -> str | None:
-    """First DOI inside a reference string."""
+    """First DOI inside a reference string (cached: a cited work's string recurs in every paper citing it)."""
     if not text:
         return None
     m = _DOI_FIND.search(text)

@@ -54,12 +54,12 @@ def looks_like_long_csv(header: list[str]) -> bool:
 _ER_LINE = re.compile("^ER(?: [^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*)?\r?$", re.M)
 
 
-def plain_blocks(path: str, text: str, size: int, keep=None):
+def plain_blocks(path: str, text: str, size: int, keep=None, cuts=None):
     """(block number, records, report) of a plain-text export in blocks of ``size`` records (cut after an
     ER line, found without parsing the lines); ``keep(block number)`` False: the block is not parsed
     (another process parses it) nor yielded.  Record numbers count from 1 in each block: add the records
     of the blocks before it (their reports' ``records``)."""
-    for b, (start, stop, line0) in enumerate(plain_cuts(text, size)):
+    for b, (start, stop, line0) in enumerate(plain_cuts(text, size) if cuts is None else cuts):
         if keep is None or keep(b):
             recs, rep = plain_block(path, text[start:stop], line0)
             yield b, recs, rep
@@ -70,7 +70,10 @@ def plain_cuts(text: str, size: int) -> list[tuple[int, int, int]]:
     after an ER line (the last block runs to the end of the text)."""
     ends = _er_ends(text)
     cuts = [ends[i] + 1 for i in range(size - 1, len(ends), size)]
-    if not cuts or cuts[-1] < len(text.rstrip()):
+    end = len(text)  # len(text.rstrip()), without copying the text
+    while end and text[end - 1].isspace():
+        end -= 1
+    if not cuts or cuts[-1] < end:
         cuts.append(len(text))
     breaks = [c for c in _OTHER_BREAKS if c in text]
     out, start, line0 = [], 0, 1
