@@ -298,6 +298,16 @@ def _scopus_awkward(tmp_path, crlf: bool):
     return p
 
 
+def _split_and_in_line(monkeypatch, rd, p, halves_taken: bool):
+    """The corpus of p read by two processes (asserting whether the halves were taken), then in line."""
+    import collabnet
+    calls = _spy_halves(monkeypatch, rd)
+    two = collabnet.read(p, progress=False)
+    assert calls == [halves_taken]
+    monkeypatch.setenv("COLLABNET_WORKERS", "1")
+    return two, collabnet.read(p, progress=False)
+
+
 def _spy_halves(monkeypatch, rd):
     calls = []
     real = rd._two_halves
@@ -318,18 +328,13 @@ def test_scopus_read_in_two_halves_equals_one_process(tmp_path, monkeypatch, crl
     skip examples that one process gives; from the text in memory and streamed from disk."""
     import importlib
 
-    import collabnet
     rd = importlib.import_module("collabnet.read")
     p = _scopus_awkward(tmp_path, crlf)
     monkeypatch.setattr(rd, "SPLIT_FROM_BYTES", 0)
     monkeypatch.setattr(rd, "SPLIT_BLOCK", 2)
     if stream:
         monkeypatch.setattr(rd, "STREAM_FROM_BYTES", 0)
-    calls = _spy_halves(monkeypatch, rd)
-    two = collabnet.read(p, progress=False)
-    assert calls == [True]
-    monkeypatch.setenv("COLLABNET_WORKERS", "1")
-    one = collabnet.read(p, progress=False)
+    two, one = _split_and_in_line(monkeypatch, rd, p, True)
     rep = one.meta["inputs"][0]
     assert len(one.works) == 12 and rep["records"] == 14
     # by hand: copy 0 on lines 2-4 (its keywords hold two line breaks), 1 on 5, a blank row, 2 on 7-9,
@@ -347,20 +352,15 @@ def test_scopus_halves_cut_inside_a_quoted_field_fall_back_to_one_reading(tmp_pa
     half does not end on its mark row: both halves are dropped and the file is read as before."""
     import importlib
 
-    import collabnet
     rd = importlib.import_module("collabnet.read")
     sc = importlib.import_module("collabnet.read.scopus")
     p = _scopus_awkward(tmp_path, crlf=False)
     text = p.read_text(encoding="utf-8")
-    inside = text.index("said", len(text) // 2)  # a line start inside a quoted abstract, past the middle
+    inside = text.index("said", len(text) // 2)  # a line start inside a quoted keywords field, past the middle
     assert text[inside - 1] == "\n"
     monkeypatch.setattr(sc, "split_text", lambda t: inside)
     monkeypatch.setattr(rd, "SPLIT_FROM_BYTES", 0)
-    calls = _spy_halves(monkeypatch, rd)
-    two = collabnet.read(p, progress=False)
-    assert calls == [False]
-    monkeypatch.setenv("COLLABNET_WORKERS", "1")
-    one = collabnet.read(p, progress=False)
+    two, one = _split_and_in_line(monkeypatch, rd, p, False)
     assert two.meta == one.meta and two.works.equals(one.works) and len(one.works) == 12
 
 
@@ -397,3 +397,23 @@ def test_scopus_second_half_not_utf8_is_a_clear_error(tmp_path, monkeypatch):
     assert calls == []  # raised inside the halves' reading
     msg = str(err.value)
     assert str(p) in msg and "is not UTF-8 (byte 0xff cannot be decoded)" in msg and "after line " in msg
+
+
+def test_streamed_gzipped_scopus_csv_is_not_cut(tmp_path, monkeypatch):
+    """A gzipped CSV streamed from disk cannot be read from its middle: it is not cut in two (the cut
+    would be looked for in the compressed bytes) and is read as before, with the same corpus."""
+    import gzip
+    import importlib
+
+    rd = importlib.import_module("collabnet.read")
+    p = _scopus_awkward(tmp_path, crlf=False)
+    g = tmp_path / "quirks.csv.gz"
+    g.write_bytes(gzip.compress(p.read_bytes()))
+    monkeypatch.setattr(rd, "SPLIT_FROM_BYTES", 0)
+    monkeypatch.setattr(rd, "STREAM_FROM_BYTES", 0)
+
+    def no_cut(*args):
+        raise AssertionError("a gzip file's compressed bytes searched for a row end")
+    monkeypatch.setattr(importlib.import_module("collabnet.read.scopus"), "cut_file", no_cut)
+    two, one = _split_and_in_line(monkeypatch, rd, g, False)
+    assert two.meta == one.meta and two.works.equals(one.works) and len(one.works) == 12

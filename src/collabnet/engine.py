@@ -118,13 +118,12 @@ def _wos_blocks(path, encoding, chunk_records):
 def _csv_pieces(path, encoding, piece_bytes):
     """Where to cut a Scopus CSV for the workers: [(start, stop, lines before)], or None when the file is
     read whole by one worker (not a plain UTF-8 Scopus CSV, or too small to cut)."""
-    from .read import _sniff_head, scopus
-    from .read.textio import GZIP_MAGIC, head_bytes
-    if encoding is not None:
+    from .read import _sniff_head, scopus, utf8_head
+    from .read.textio import head_bytes, is_gzip
+    head = head_bytes(path)  # (empty for a missing file: the whole-file task says what is wrong)
+    if encoding is not None or not head or is_gzip(path):
         return None
-    head = head_bytes(path)
-    if (head[:2] in (GZIP_MAGIC, b"\xff\xfe", b"\xfe\xff") or b"\x00" in head
-            or _sniff_head(path, head) != "scopus"):
+    if not utf8_head(head) or _sniff_head(path, head) != "scopus":
         return None
     pieces = scopus.cut_file(path, piece_bytes)
     return pieces if len(pieces) > 1 else None

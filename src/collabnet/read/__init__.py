@@ -15,7 +15,7 @@ from . import openalex, pubmed, scopus, wos
 from .common import FileReport
 from .chunks import Assembly, assemble, chunk_part
 from .sniff import sniff
-from .textio import GZIP_MAGIC, decode, head_bytes, read_bytes
+from .textio import decode, head_bytes, is_gzip, read_bytes
 
 __all__ = ["read", "read_into", "read_file", "record_chunks", "file_parts", "sniff"]
 
@@ -101,13 +101,13 @@ def _block_reader(path, encoding):
             yield from _scopus_stream(path, size, keep, layouts)
 
         def stream_halves():
-            if head_bytes(path)[:2] == GZIP_MAGIC:
+            if is_gzip(path):  # (head_bytes is what the gzip stream begins with)
                 return None
-            at = scopus.split_file(path, os.path.getsize(path))
-            if at is None:
+            pieces = scopus.cut_file(path, os.path.getsize(path) // 2)
+            if len(pieces) != 2:
                 return None
             with _utf8_errors(path, None):
-                first, second = scopus.file_halves(path, at)
+                first, second = scopus.file_halves(path, pieces)
             layouts.append(first)
             return first, second
         return scopus_stream_blocks, check, False, stream_halves
@@ -129,13 +129,16 @@ def _block_reader(path, encoding):
             return first, second
         return scopus_blocks, check, False, text_halves
     if fmt == "wos":
-        cuts = {}  # size -> the blocks' cuts, found once (a parent that primes them shares them with its child)
+        found = {}  # size -> the blocks' cuts, found once (a parent that primes them shares them with its child)
+
+        def cuts(size):
+            if size not in found:
+                found[size] = wos.plain_cuts(text, size)
+            return found[size]
 
         def wos_blocks(size, keep):
-            if size not in cuts:
-                cuts[size] = wos.plain_cuts(text, size)
-            return wos.plain_blocks(path, text, size, keep, cuts[size])
-        wos_blocks.prime = lambda size: cuts.setdefault(size, wos.plain_cuts(text, size))
+            return wos.plain_blocks(path, text, size, keep, cuts(size))
+        wos_blocks.prime = cuts
         return wos_blocks, None, True, None
     rep = FileReport(path)
     if fmt == "wos-tab":
@@ -246,28 +249,32 @@ def _streamable(path, head: bytes) -> bool:
         size = os.path.getsize(path)
     except OSError:
         return False
-    return size >= STREAM_FROM_BYTES and head[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" not in head
+    return size >= STREAM_FROM_BYTES and utf8_head(head)
+
+
+def utf8_head(head: bytes) -> bool:
+    """The first bytes of a file (or of its gzip stream) that may be UTF-8 text: no UTF-16 byte-order
+    mark, no NUL byte."""
+    return head[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" not in head
 
 
 def _scopus_stream(path, size: int, keep, layouts: list):
     """Blocks of a large UTF-8 Scopus CSV parsed straight from the file (the decoded text is never held)."""
     from .textio import opener
-    box = [None]
-    with _utf8_errors(path, box):
+    with _utf8_errors(path, layouts):
         with opener(path)(path, "rt", encoding="utf-8-sig", newline="") as fh:
-            box[0] = scopus.Layout(path, fh)
-            layouts.append(box[0])
-            yield from scopus.blocks(box[0], size, keep)
+            layouts.append(scopus.Layout(path, fh))
+            yield from scopus.blocks(layouts[-1], size, keep)
 
 
 @contextlib.contextmanager
 def _utf8_errors(path, layout):
     """Turn a decoding error of a streamed CSV (or a damaged gzip stream) into an InputError that says
-    after which record; ``layout``: the Layout being read, or a one-item list that will hold it."""
+    after which record; ``layout``: the Layout being read, or the list whose last item will be it."""
     try:
         yield
     except UnicodeDecodeError as exc:
-        lay = layout[0] if isinstance(layout, list) else layout
+        lay = (layout[-1] if layout else None) if isinstance(layout, list) else layout
         # (a second half counts its records from 1 but knows its lines: it says the line)
         where = (f"after line {lay.line_base + lay.reader.line_num}" if lay is not None and lay.line_base else
                  f"after record {lay.records if lay else 0}")

@@ -328,9 +328,15 @@ def _open_range(path: str, start: int, stop: int | None):
                             encoding="utf-8-sig" if start == 0 else "utf-8", newline="")
 
 
-def _count_in_file(path: str, sub: bytes, stop: int, start: int = 0) -> int:
-    """``sub`` in bytes [start, stop) of a file (read in pieces; ``sub`` of one or two bytes)."""
-    n, tail = 0, b""
+def _line_ends(data: bytes) -> int:
+    """Line ends in ``data`` as a reader opened with newline="" counts them (\n, \r\n, \r)."""
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def _scan(path: str, start: int, stop: int) -> tuple[int, int, bytes]:
+    """(quotes, line ends, last byte) of bytes [start, stop) of a file, in one read of them."""
+    quotes = lines = 0
+    last = b""
     with open(path, "rb") as f:
         f.seek(start)
         left = stop - start
@@ -339,42 +345,21 @@ def _count_in_file(path: str, sub: bytes, stop: int, start: int = 0) -> int:
             if not chunk:
                 break
             left -= len(chunk)
-            n += (tail + chunk).count(sub)  # (a two-byte sub may straddle two pieces)
-            tail = chunk[-1:] if len(sub) == 2 else b""
-    return n
-
-
-def _lines_in_file(path: str, start: int, stop: int) -> int:
-    """Line ends in bytes [start, stop) as a reader opened with newline="" counts them."""
-    return (_count_in_file(path, b"\n", stop, start) + _count_in_file(path, b"\r", stop, start)
-            - _count_in_file(path, b"\r\n", stop, start))
-
-
-def split_file(path: str, size: int) -> int | None:
-    """Where the second half of a (plain, UTF-8) CSV file begins (see above), or None."""
-    mid = size // 2
-    with open(path, "rb") as f:
-        f.seek(mid)
-        window = f.read(min(size - mid, SPLIT_SEARCH))
-    at = _row_end(window, _count_in_file(path, b'"', mid), b'"', b"\n")
-    return None if at is None or mid + at >= size else mid + at
-
-
-def file_halves(path: str, at: int):
-    """(first half's Layout, a function making the second half's Layout in the child) of a CSV file;
-    the open halves are closed when their readers are dropped."""
-    first = piece_layout(path, 0, at, 0, mark=True)
-    return first, lambda: piece_layout(path, at, None, _lines_in_file(path, 0, at), mark=False)
+            quotes += chunk.count(b'"')
+            lines += _line_ends(chunk) - (last == b"\r" and chunk[:1] == b"\n")  # a \r\n across two reads
+            last = chunk[-1:]
+    return quotes, lines, last
 
 
 def cut_file(path: str, piece_bytes: int) -> list[tuple[int, int | None, int]]:
-    """A (plain, UTF-8) CSV file cut at row ends (as split_file finds them) into pieces of about
-    ``piece_bytes``: (start, stop or None for the end, lines before start) of each, in file order."""
+    """A (plain, UTF-8) CSV file cut at row ends into pieces of about ``piece_bytes``: each cut is the
+    first row end (see above) at or after ``piece_bytes`` from the last; (start, stop or None for the
+    end, lines before start) of each piece, in file order.  ``cut_file(path, size // 2)`` halves it."""
     size = os.path.getsize(path)
     pieces, start, lines = [], 0, 0
     while size - start > piece_bytes:
         target = start + piece_bytes
-        quotes = _count_in_file(path, b'"', target, start)  # (a cut has an even number before it)
+        quotes, lines_to_target, last = _scan(path, start, target)  # (a cut has an even number before it)
         with open(path, "rb") as f:
             f.seek(target)
             window = f.read(min(size - target, SPLIT_SEARCH))
@@ -383,10 +368,17 @@ def cut_file(path: str, piece_bytes: int) -> list[tuple[int, int | None, int]]:
             break
         stop = target + at
         pieces.append((start, stop, lines))
-        lines += _lines_in_file(path, start, stop)
+        lines += lines_to_target + _line_ends(window[:at]) - (last == b"\r" and window[:1] == b"\n")
         start = stop
     pieces.append((start, None, lines))
     return pieces
+
+
+def file_halves(path: str, pieces: list):
+    """(first half's Layout, a function making the second half's Layout in the child) of a CSV file
+    cut in two (``cut_file``); the open halves are closed when their readers are dropped."""
+    (_, at, _), (_, _, lines) = pieces
+    return piece_layout(path, 0, at, 0, mark=True), lambda: piece_layout(path, at, None, lines, mark=False)
 
 
 def piece_layout(path: str, start: int, stop: int | None, line_base: int, mark: bool) -> Layout:

@@ -66,10 +66,15 @@ def decode(path, data: bytes, encoding: str | None = None) -> str:
                          hint="Re-export it as UTF-8, or name its encoding, e.g. --encoding latin-1") from None
 
 
+def is_gzip(path) -> bool:
+    """A gzip file, by its magic bytes (its name does not matter)."""
+    with open(path, "rb") as f:
+        return f.read(2) == GZIP_MAGIC
+
+
 def opener(path):
     """gzip.open for a gzip file (by its magic bytes), else open."""
-    with open(path, "rb") as f:
-        return gzip.open if f.read(2) == GZIP_MAGIC else open
+    return gzip.open if is_gzip(path) else open
 
 
 def head_bytes(path, n: int = 65536) -> bytes:
