@@ -103,7 +103,7 @@ def _read_wos_block(path, text, line0, thesaurus):
 def _wos_blocks(path, encoding, chunk_records):
     """A WoS plain-text export's blocks of ``chunk_records`` records, cut after ER lines by the driver
     (which decodes the file, as the default reader does): [(text, first line number)], or None when the
-    file is not one or has a single block."""
+    file is not one (a file of one block is sent as that block: the driver has decoded it already)."""
     from .read import _sniff_head, sniff, wos
     from .read.textio import decode, head_bytes, read_bytes
     if _sniff_head(path, head_bytes(path)) != "wos":
@@ -112,7 +112,7 @@ def _wos_blocks(path, encoding, chunk_records):
     if sniff(path, text) != "wos":
         return None
     cuts = wos.plain_cuts(text, chunk_records)
-    return [(text[a:b], line0) for a, b, line0 in cuts] if len(cuts) > 1 else None
+    return [(text[a:b], line0) for a, b, line0 in cuts]
 
 
 def _csv_pieces(path, encoding, piece_bytes):
