@@ -196,3 +196,51 @@ def test_scopus_author_entry_split_with_first_segments():
     for entry, expected in cases.items():
         assert split_author_entry(entry, known) == expected, entry
         assert split_author_entry(entry, known, first_segments(known)) == expected, entry
+
+
+def test_reference_strings_table_equals_the_per_record_tuples():
+    """chunk_part finds the DOIs of reference strings once per distinct string and keeps one reference
+    per key (DOI, else the string) within a record on arrays; worked out by hand here, and the same
+    as the per-record tuple path (dedup_refs) that OpenAlex records take."""
+    import numpy as np
+    import pyarrow as pa
+    from collabnet.read.chunks import _ref_tuples, _split_fields, _string_refs_table
+    from collabnet.read.merge import dedup_refs
+    per_record = [
+        # record 0: the same string twice; two strings with one DOI (the second goes); a string without one
+        ["Smith J., A study, Nature, 2001, DOI 10.1000/ABC.", "Smith J., A study, Nature, 2001, DOI 10.1000/ABC.",
+         "Smith, J. (2001) A study. doi:10.1000/abc", "Jones K., Untitled notes (1999)"],
+        # record 1: the strings of record 0 again (kept: repeats count within a record only)
+        ["Jones K., Untitled notes (1999)", "Smith, J. (2001) A study. doi:10.1000/abc"],
+        # record 2: a percent-encoded DOI, and a string that is its own DOI exactly after another with it
+        ["Lee, 2010, 10.1234/x%28y%29", "see 10.5555/zz", "10.5555/zz"],
+    ]
+    rec_of = np.repeat(np.arange(3), [len(r) for r in per_record])
+    got = _string_refs_table(rec_of, pa.array([s for r in per_record for s in r])).to_pydict()
+
+    def expected_of(per_record):
+        expected = {"rec": [], "position": [], "raw": [], "doi": [], "openalex_id": []}
+        for i, refs in enumerate(per_record):
+            for j, (raw, doi, oa) in enumerate(dedup_refs(_ref_tuples(refs))):
+                for k, v in zip(expected, (i, j, raw, doi, oa)):
+                    expected[k].append(v)
+        return expected
+    assert got == expected_of(per_record)
+    # the same references as Scopus "; "-separated fields, split on arrays, and the str.strip of odd edges:
+    # a no-break space, an em space, a tab, an empty piece, a piece of spaces only
+    fields = ["; ".join(r) for r in per_record]
+    fields[1] = " \u00a0" + fields[1] + "\u2003; ;    ; \tend (2000)"
+    # (the tuple path of a field splits it the same way, with str)
+    assert _ref_tuples(fields[1])[:3] == [("Jones K., Untitled notes (1999)", None, None),
+                                          ("Smith, J. (2001) A study. doi:10.1000/abc", "10.1000/abc", None),
+                                          ("end (2000)", None, None)]
+    split = _split_fields(np.arange(3), list(fields))
+    assert _string_refs_table(*split).to_pydict() == expected_of(fields)
+    assert split[0].tolist() == [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert got["rec"] == [0, 0, 1, 1, 2, 2]
+    assert got["position"] == [0, 1, 0, 1, 0, 1]
+    assert got["raw"] == ["Smith J., A study, Nature, 2001, DOI 10.1000/ABC.", "Jones K., Untitled notes (1999)",
+                          "Jones K., Untitled notes (1999)", "Smith, J. (2001) A study. doi:10.1000/abc",
+                          "Lee, 2010, 10.1234/x%28y%29", "see 10.5555/zz"]
+    assert got["doi"] == ["10.1000/abc", None, None, "10.1000/abc", "10.1234/x(y)", "10.5555/zz"]
+    assert got["openalex_id"] == [None] * 6

@@ -28,6 +28,7 @@ import pyarrow as pa
 from ..clean.resolve import AUTHORSHIP_COLUMNS, WORK_ID_FIELDS, authorship_row, work_id_from, work_id_of
 from ..clean.thesaurus import Thesaurus
 from ..corpus import decode_strings
+from .common import find_doi
 from .merge import Grouper, dedup_ci, dedup_keys, dedup_refs, merge_rows, rank
 
 # a work row per record, in the works table's column order (work_id is given at assembly);
@@ -121,6 +122,12 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
     th = thesaurus or Thesaurus()
     keys, w_rows, a_rows, r_rows = [], [], [], []
     pool: dict = {}
+    # references as strings (their DOIs not found yet) go to Arrow as they are: a whole "; "-separated
+    # field (Scopus) or a list of strings (WoS); a chunk that mixes kinds (not made by one reader) has
+    # them all made (raw, doi, openalex id) tuples here, as OpenAlex and PubMed records give them
+    kinds = {_ref_kind(rec["references"]) for rec in records if rec["references"]}
+    plain = len(kinds) == 1 and kinds != {"tuples"}
+    ref_recs, ref_counts, ref_strings = [], [], []
     for i, rec in enumerate(records):
         authors = rec["authors"]
         keys.append(dedup_keys(rec) + (rec["source"], rec["file"]))
@@ -130,11 +137,106 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
                 a_rows.append(authorship_row(i, pos, au, aff, th, pool))
         for aff in rec["unlinked"]:
             a_rows.append(authorship_row(i, -1, None, aff, th, pool))
-        for j, (raw, doi, oa) in enumerate(dedup_refs(rec["references"])):
-            r_rows.append((i, j, raw, doi, oa))
+        refs = rec["references"]
+        if plain and refs:
+            ref_recs.append(i)
+            if type(refs) is str:
+                ref_strings.append(refs)
+            else:
+                ref_counts.append(len(refs))
+                ref_strings += refs
+        else:
+            for j, (raw, doi, oa) in enumerate(dedup_refs(_ref_tuples(refs))):
+                r_rows.append((i, j, raw, doi, oa))
         records[i] = None
     records.clear()
-    return Part(keys, _table(w_rows, WORK_SCHEMA), _table(a_rows, AUTH_SCHEMA), _table(r_rows, REF_SCHEMA))
+    if not ref_strings:
+        refs_table = _table(r_rows, REF_SCHEMA)
+    elif kinds == {"field"}:
+        refs_table = _string_refs_table(*_split_fields(np.array(ref_recs, dtype=np.int64), ref_strings))
+    else:
+        strings = pa.array(ref_strings, type=pa.string())
+        ref_strings.clear()
+        refs_table = _string_refs_table(np.repeat(np.array(ref_recs, dtype=np.int64), ref_counts), strings)
+    return Part(keys, _table(w_rows, WORK_SCHEMA), _table(a_rows, AUTH_SCHEMA), refs_table)
+
+
+def _ref_kind(refs) -> str:
+    return "field" if type(refs) is str else "strings" if type(refs[0]) is str else "tuples"
+
+
+def split_field(field: str) -> list[str]:
+    """A "; "-separated references field as its reference strings (stripped, none empty)."""
+    return [r for r in map(str.strip, field.split("; ")) if r]
+
+
+def _ref_tuples(refs) -> list:
+    """References as (raw, doi, openalex id) tuples: a plain string is a reference whose DOI is found in
+    it, and a whole field its references (:func:`split_field`)."""
+    if type(refs) is str:
+        refs = split_field(refs)
+    return [(r, find_doi(r), None) if type(r) is str else r for r in refs]
+
+
+# ASCII letters, digits and punctuation: a string that starts and ends with one has nothing to strip
+_PRINTABLE = pa.array([chr(c) for c in range(0x21, 0x7f)], type=pa.string())
+
+
+def _split_fields(rec_of: np.ndarray, fields: list) -> tuple[np.ndarray, pa.Array]:
+    """(each reference's record, the reference strings) of "; "-separated fields (``rec_of``: each
+    field's record), as :func:`split_field` splits each one, on arrays; ``fields`` is emptied."""
+    import pyarrow.compute as pc
+    lists = pc.split_pattern(pa.array(fields, type=pa.string()), "; ")
+    fields.clear()
+    counts = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
+    rec_of, strings = np.repeat(rec_of, counts), pc.list_flatten(lists)
+    # str.strip the few strings that may need it (they start or end with a space, any non-ASCII character
+    # or a control character); that none is left empty is checked after it
+    edge = pc.or_(pc.invert(pc.is_in(pc.utf8_slice_codeunits(strings, 0, 1), value_set=_PRINTABLE)),
+                  pc.invert(pc.is_in(pc.utf8_slice_codeunits(strings, -1, 2 ** 31 - 1), value_set=_PRINTABLE)))
+    at = np.flatnonzero(edge.to_numpy(zero_copy_only=False))
+    if len(at):
+        stripped = pa.array([s.strip() for s in strings.take(pa.array(at)).to_pylist()], type=pa.string())
+        mask = np.zeros(len(strings), dtype=bool)
+        mask[at] = True
+        strings = pc.replace_with_mask(strings, pa.array(mask), stripped)
+        full = pc.not_equal(strings, "").to_numpy(zero_copy_only=False)
+        if not full.all():
+            rec_of, strings = rec_of[full], strings.filter(pa.array(full))
+    return rec_of, strings
+
+
+def _string_refs_table(rec_of: np.ndarray, strings: pa.Array) -> pa.Table:
+    """The references table of reference strings (``rec_of``: each one's record, in order), the same as
+    ``dedup_refs(_ref_tuples(...))`` per record gives: the DOI found in each string, and one reference
+    per key (its DOI, else the string) within a record.  The work is done once per distinct string (a
+    cited work's string recurs in every paper citing it) and the rest on arrays."""
+    import pyarrow.compute as pc
+    enc = strings.dictionary_encode()
+    del strings
+    distinct = enc.dictionary.to_pylist()
+    dois = [find_doi(s) for s in distinct]
+    key_of_doi: dict = {}
+    for d in dois:
+        if d is not None and d not in key_of_doi:
+            key_of_doi[d] = len(key_of_doi)
+    n = len(key_of_doi)
+    # a key number per distinct string: its DOI's, else its own (or the DOI's that it spells exactly)
+    key = np.array([key_of_doi[d] if d is not None else key_of_doi.get(s, n + j)
+                    for j, (s, d) in enumerate(zip(distinct, dois))], dtype=np.int64)
+    codes = enc.indices.to_numpy()
+    _, first = np.unique(rec_of * (n + len(distinct)) + key[codes], return_index=True)
+    raw = enc
+    if len(first) < len(codes):  # repeats within a record: the first of each key stays
+        keep = np.sort(first)
+        rec_of, codes = rec_of[keep], codes[keep]
+        raw = pc.take(enc.dictionary, pa.array(codes)).dictionary_encode()
+    starts = np.flatnonzero(np.r_[True, rec_of[1:] != rec_of[:-1]])
+    position = np.arange(len(rec_of)) - np.repeat(starts, np.diff(np.r_[starts, len(rec_of)]))
+    doi = pc.take(pa.array(dois, type=pa.string()), pa.array(codes)).dictionary_encode()
+    none = pa.nulls(len(rec_of), type=pa.string()).dictionary_encode()
+    return pa.Table.from_arrays([pa.array(rec_of, type=pa.int32()), pa.array(position, type=pa.int64()),
+                                 raw, doi, none], schema=REF_SCHEMA)
 
 
 @dataclass

@@ -5,10 +5,9 @@ import csv
 import io
 import os
 import re
-from sys import intern
 
 from ..errors import InputError
-from .common import (FileReport, canonical_doc_type, find_doi, new_aff, new_author, new_record, norm_doi,
+from .common import (FileReport, canonical_doc_type, new_aff, new_author, new_record, norm_doi,
                      parse_int, parse_year)
 
 REQUIRED = ("Title", "Year")
@@ -330,7 +329,8 @@ def _open_range(path: str, start: int, stop: int | None):
 
 def _line_ends(data: bytes) -> int:
     """Line ends in ``data`` as a reader opened with newline="" counts them (\n, \r\n, \r)."""
-    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    cr = data.count(b"\r")
+    return data.count(b"\n") + (cr - data.count(b"\r\n") if cr else 0)  # (most files have no \r at all)
 
 
 def _scan(path: str, start: int, stop: int) -> tuple[int, int, bytes]:
@@ -495,6 +495,5 @@ def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> 
     # ---- references
     refs = g("References")
     if refs:
-        rec["references"] = [(intern(r.strip()), find_doi(r), None)
-                             for r in refs.split("; ") if r.strip()]
+        rec["references"] = refs  # (the whole field: chunk_part splits it and finds the DOIs)
     return rec

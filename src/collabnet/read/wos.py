@@ -5,10 +5,9 @@ import csv
 import html
 import io
 import re
-from sys import intern
 
 from ..errors import InputError
-from .common import (FileReport, canonical_doc_type, find_doi, new_aff, new_author, new_record, norm_doi,
+from .common import (FileReport, canonical_doc_type, new_aff, new_author, new_record, norm_doi,
                      parse_int, parse_year)
 
 csv.field_size_limit(2**31 - 1)
@@ -341,6 +340,5 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
             authors[i]["corresponding"] = True
     rec["authors"] = authors
     rec["unlinked"] = unlinked
-    rec["references"] = [(intern(r), find_doi(r), None)
-                         for r in f.get("CR", []) if r.strip()]
+    rec["references"] = [r for r in f.get("CR", ()) if r.strip()]  # (their DOIs are found in chunk_part)
     return rec
