@@ -117,7 +117,7 @@ def _block_reader(path, encoding):
     fmt = sniff(path, text)
     if fmt == "scopus":
         def scopus_blocks(size, keep):
-            layouts.append(scopus.Layout(path, text))
+            layouts.append(scopus.text_layout(path, text))
             yield from scopus.blocks(layouts[-1], size, keep)
 
         def text_halves():
@@ -262,6 +262,10 @@ def _scopus_stream(path, size: int, keep, layouts: list):
     """Blocks of a large UTF-8 Scopus CSV parsed straight from the file (the decoded text is never held)."""
     from .textio import opener
     with _utf8_errors(path, layouts):
+        if not is_gzip(path):
+            layouts.append(scopus.piece_layout(path, 0, None, 0, mark=False))
+            yield from scopus.blocks(layouts[-1], size, keep)
+            return
         with opener(path)(path, "rt", encoding="utf-8-sig", newline="") as fh:
             layouts.append(scopus.Layout(path, fh))
             yield from scopus.blocks(layouts[-1], size, keep)

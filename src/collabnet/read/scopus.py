@@ -247,12 +247,189 @@ def blocks(layout: Layout, size: int, keep=None):
         yield b, out, rep
 
 
+# ---------------------------------------------------------------- rows parsed by pyarrow
+# The csv module parses every field of every row into a Python string; a Scopus row is mostly fields that
+# are never read (abstracts, links, conference data).  pyarrow's CSV reader parses many rows at once in
+# C++, and only the fields read become strings.  Its rows are the csv module's for a well-formed file: a
+# row ends at a line end with an even number of quotes before it.  The bytes are taken a window at a time
+# and cut after the last such line end in it; pyarrow must give as many rows as the count says.  A window
+# that does not (a row of the wrong width, a stray quote, a byte that is not UTF-8, a NUL byte, a bare CR)
+# is read by the csv module from its first row, and so is everything after it, as before.
+ARROW_WINDOW = 16 * 2 ** 20  # bytes read and parsed at a time
+_UNREAD = ("Abstract", "Publication Stage")  # fields of Layout.cols that _convert does not read
+
+
+def use_arrow(layout: "Layout", raw, mark: bool) -> None:
+    """Read the rest of a Scopus CSV (``raw``: a binary stream of its UTF-8 bytes after the rows that
+    ``layout.reader`` has read) with pyarrow: ``layout.reader`` becomes an :class:`ArrowRows`;
+    ``mark``: SPLIT_MARK follows the last row (a piece that is not the file's last)."""
+    layout.reader = ArrowRows(layout, raw, mark, layout.reader.line_num)
+
+
+class _Prefixed(io.RawIOBase):
+    """Some bytes, then the rest of a binary stream."""
+
+    def __init__(self, head: bytes, rest):
+        super().__init__()
+        self._head, self._rest = memoryview(head), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        if len(self._head):
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        return self._rest.readinto(b)
+
+
+class ArrowRows:
+    """Rows as ``csv.reader`` gives them (``line_num``: the lines read so far), parsed by pyarrow a window
+    at a time (see above).  The fields that :func:`_convert` does not read are "" (a row whose read fields
+    are all blank is given whole: blank rows are told apart as before)."""
+
+    def __init__(self, layout: "Layout", raw, mark: bool, line_num: int):
+        self.raw, self.mark, self.line_num, self.width = raw, mark, line_num, layout.width
+        self.read = sorted({i for n, i in layout.cols.items() if i is not None and n not in _UNREAD} |
+                           set(layout.funding_cols))
+        self.names = [f"f{c}" for c in range(self.width)]
+        self.buf = b""       # bytes read and not parsed yet (they start a row)
+        self.rows = iter(())  # (row, line_num after it) of the window parsed last
+        self.csv = None      # the csv module's reader, once a window failed
+        self.tail = False    # the stream has ended: what is left in buf (and the mark) goes to the csv module
+        self.done = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        while True:
+            if self.csv is not None:
+                try:
+                    return next(self.csv)
+                finally:
+                    self.line_num = self._csv_base + self.csv.line_num
+            for row, self.line_num in self.rows:
+                return row
+            if self.tail:
+                self._to_csv(self.buf)
+            elif self.done:
+                raise StopIteration
+            else:
+                self._window()
+
+    def _window(self) -> None:
+        more = self.raw.read(ARROW_WINDOW)
+        data = self.buf + more if self.buf else more
+        eof = len(more) < ARROW_WINDOW
+        ends, lines = _certain_row_ends(data, eof)
+        if not ends and not eof:
+            if len(data) > 4 * ARROW_WINDOW:  # no certain row end for this long: a stray quote
+                self._to_csv(data)
+            else:
+                self.buf = data  # (a row longer than a window: read on)
+            return
+        rows = self._parse(data, ends, lines) if ends else []
+        if rows is None:
+            self._to_csv(data)
+            return
+        self.buf = data[ends[-1]:] if ends else data
+        base = self.line_num
+        self.rows = iter([(row, base + n) for row, n in rows])
+        if eof:
+            self.done = True
+            self.tail = bool(self.buf) or self.mark  # rows the count could not end, or the mark
+
+    def _parse(self, data: bytes, ends: list, lines: list) -> list | None:
+        """(row, lines up to its end) of the rows of ``data`` ending at ``ends``, or None when pyarrow
+        does not read them so."""
+        import pyarrow as pa
+        stop = ends[-1]
+        if data.find(b"\x00", 0, stop) >= 0 or (data.find(b"\r", 0, stop) >= 0 and
+                                                 data.count(b"\r", 0, stop) != data.count(b"\r\n", 0, stop)):
+            return None
+        chunk = pa.py_buffer(data)[:stop]
+        bounds = [0] + ends
+        blank = [k for k in range(len(ends)) if bounds[k + 1] - bounds[k] <= 2
+                 and data[bounds[k]:bounds[k + 1]] in (b"\n", b"\r\n")]
+        n = len(ends) - len(blank)
+        try:
+            # (pyarrow checks only the fields it converts as UTF-8: the whole chunk is checked here)
+            pa.Array.from_buffers(pa.binary(), 1, [None, pa.array([0, stop], type=pa.int32()).buffers()[1], chunk]
+                                  ).cast(pa.string())
+            longest = max(b - a for a, b in zip(bounds, ends))
+            table = self._read(chunk, [self.names[c] for c in self.read], longest)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        if table.num_rows != n:
+            return None
+        cols = {c: table.column(k).to_pylist() for k, c in enumerate(self.read)}
+        del table
+        empty = [""] * n
+        rows = list(zip(*[cols.get(c, empty) for c in range(self.width)]))
+        whole = None
+        for k, row in enumerate(rows):
+            if not any(row[c].strip() for c in self.read):  # blank where it is read: is it blank whole?
+                if whole is None:
+                    t = self._read(chunk, None, longest)
+                    whole = list(zip(*[col.to_pylist() for col in t.columns]))
+                rows[k] = whole[k]
+        for k in blank:  # (the csv module gives an empty line as an empty row)
+            rows.insert(k, [])
+        return list(zip(rows, lines))
+
+    def _read(self, chunk, include: list | None, longest: int):
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+        return pacsv.read_csv(
+            pa.BufferReader(chunk),
+            read_options=pacsv.ReadOptions(column_names=self.names, use_threads=False,
+                                           block_size=max(1 << 20, 2 * longest)),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in self.names},
+                                                 include_columns=include or [], strings_can_be_null=False))
+
+    def _to_csv(self, data: bytes) -> None:
+        """The csv module reads on from the start of ``data`` (a row's start), then the rest of the stream."""
+        import itertools
+        self._csv_base = self.line_num
+        text = io.TextIOWrapper(io.BufferedReader(_Prefixed(data, self.raw), 1 << 20), encoding="utf-8",
+                                newline="")
+        self.csv = csv.reader(itertools.chain(text, [SPLIT_MARK + "\n"]) if self.mark else text)
+        self.buf, self.rows, self.tail = b"", iter(()), False
+
+
+def _certain_row_ends(data: bytes, eof: bool) -> tuple[list, list]:
+    """(the offset after each row, the lines up to it) of the rows of ``data`` (which starts a row) whose
+    end is certain: each line end with an even number of quotes before it, and at the end of the
+    stream (``eof``) its last bytes when they have an even number too."""
+    ends, lines, q, p, n = [], [], 0, 0, 0
+    find, count = data.find, data.count
+    while True:
+        nl = find(b"\n", p)
+        if nl < 0:
+            break
+        q += count(b'"', p, nl)
+        n += 1
+        if not q & 1:
+            ends.append(nl + 1)
+            lines.append(n)
+        p = nl + 1
+    if eof and p < len(data) and not (q + count(b'"', p)) & 1:
+        ends.append(len(data))
+        lines.append(n + 1)
+    return ends, lines
+
+
 # ---------------------------------------------------------------- a file read in two halves
 # A CSV row ends at a line end outside quotes: where the quotes before it are even in number (every quote
 # of a well-formed CSV opens, closes or doubles).  The first half is read to such a line end near the
 # middle, with SPLIT_MARK appended as one more line; the second half from there, by another process.  The
 # first half's reader coming to SPLIT_MARK as a row of its own proves that the csv module, reading the
 # whole file, would start a row there too; a file with stray quotes fails that check and is read whole.
+ARROW = True  # parse the rows with pyarrow where it reads them as the csv module does (see ArrowRows)
 SPLIT_MARK = "\ue000collabnet: the first half of the file ends here\ue000"
 SPLIT_SEARCH = 64 * 2 ** 20  # how far past the middle to look for a row end before giving up
 
@@ -285,15 +462,8 @@ def split_text(text: str) -> int | None:
 
 def text_halves(path: str, text: str, at: int):
     """(first half's Layout, a function making the second half's Layout in the child) of a CSV text."""
-    import itertools
-    first = Layout(path, itertools.chain(io.StringIO(text[:at], newline=""), [SPLIT_MARK + "\n"]))
-
-    def second() -> Layout:
-        layout = Layout(path, io.StringIO(text[:at], newline=""))
-        layout.reader = csv.reader(io.StringIO(text[at:], newline=""))
-        layout.line_base = _lines_before(text, at)
-        return layout
-    return first, second
+    first = text_layout(path, text, 0, at, mark=True)
+    return first, lambda: text_layout(path, text, at, None, _lines_before(text, at))
 
 
 class _ByteRange(io.RawIOBase):
@@ -383,8 +553,20 @@ def file_halves(path: str, pieces: list):
 
 def piece_layout(path: str, start: int, stop: int | None, line_base: int, mark: bool) -> Layout:
     """The Layout of bytes [start, stop) of a CSV file (the header read from its first line); ``mark``:
-    SPLIT_MARK follows the piece as one more line (a piece that is not the last: see above)."""
+    SPLIT_MARK follows the piece as one more line (a piece that is not the last: see above).  The rows
+    are parsed by pyarrow (:class:`ArrowRows`) when ``ARROW`` is on and the header is one plain line."""
     import itertools
+    if ARROW:
+        hend = _header_end(path)
+        if hend is not None and (start == 0 or hend <= start):
+            with _open_range(path, 0, hend) as head:
+                layout = Layout(path, head)
+                whole = next(layout.reader, None) is None  # (the header was all of those bytes)
+            if whole:
+                raw = io.BufferedReader(_ByteRange(path, start or hend, stop), 1 << 20)
+                layout.reader = ArrowRows(layout, raw, mark, layout.reader.line_num if start == 0 else 0)
+                layout.line_base = line_base
+                return layout
     src = _open_range(path, start, stop)
     lines = itertools.chain(src, [SPLIT_MARK + "\n"]) if mark else src
     if start == 0:
@@ -393,6 +575,43 @@ def piece_layout(path: str, start: int, stop: int | None, line_base: int, mark: 
         layout = Layout(path, head)
     layout.reader = csv.reader(lines)
     layout.line_base = line_base
+    return layout
+
+
+def _header_end(path: str) -> int | None:
+    """The offset after a CSV file's header row (a line end with an even number of quotes before it in
+    its first MB, and no bare CR before it), or None."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+    ends, _ = _certain_row_ends(head, len(head) < 1 << 20)
+    if not ends or head.count(b"\r", 0, ends[0]) != head.count(b"\r\n", 0, ends[0]):
+        return None
+    return ends[0]
+
+
+def text_layout(path: str, text: str, start: int = 0, stop: int | None = None, line_base: int = 0,
+                mark: bool = False) -> Layout:
+    """The Layout of characters [start, stop) of a CSV text (the header read from its first line; a
+    piece that starts later: ``line_base`` lines before it), its rows parsed by pyarrow when ``ARROW`` is
+    on; ``mark``: as :func:`piece_layout`."""
+    import itertools
+    end = len(text) if stop is None else stop
+    if start == 0:
+        src = io.StringIO(text[:end], newline="")
+        layout = Layout(path, itertools.chain(src, [SPLIT_MARK + "\n"]) if mark else src)
+        begin = src.tell()
+    else:
+        layout = Layout(path, io.StringIO(text[:start], newline=""))
+        rest = io.StringIO(text[start:end], newline="")
+        layout.reader = csv.reader(itertools.chain(rest, [SPLIT_MARK + "\n"]) if mark else rest)
+        layout.line_base = line_base
+        begin = start
+    if ARROW:
+        try:
+            data = text[begin:end].encode("utf-8")
+        except UnicodeEncodeError:  # (a lone surrogate: the csv module reads it)
+            return layout
+        layout.reader = ArrowRows(layout, io.BytesIO(data), mark, layout.reader.line_num)
     return layout
 
 

@@ -1,0 +1,132 @@
+"""Scopus CSV rows parsed by pyarrow (scopus.ArrowRows) give the records, counts, skip reasons and line
+numbers that the csv module gives, and what pyarrow does not read so goes to the csv module."""
+import csv
+import importlib
+import io
+from collections import Counter
+
+import pytest
+
+from collabnet.errors import InputError
+
+from conftest import FIXTURES
+
+sc = importlib.import_module("collabnet.read.scopus")
+
+
+def _awkward(tmp_path, crlf: bool, short_row: bool, final_newline: bool):
+    """The fixture's first row 8 times (fresh EID, DOI, title): index keywords with line breaks and doubled
+    quotes in the even copies, an empty line after copy 1, a row of empty fields after copy 2, a row whose
+    only field is its link after copy 4 (a record, skipped: no title, DOI or EID), a row one field
+    short after copy 5 if asked, and no line end after the last row if asked."""
+    rows = list(csv.reader(open(FIXTURES / "scopus_2023.csv", encoding="utf-8-sig", newline="")))
+    header, first = rows[0], rows[1]
+    col = {h: i for i, h in enumerate(header)}
+    nl = "\r\n" if crlf else "\n"
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator=nl)
+    w.writerow(header)
+    for i in range(8):
+        r = list(first)
+        r[col["EID"]], r[col["DOI"]], r[col["Title"]] = f"2-s2.0-8{i:09d}", f"10.9999/ar.{i}", f"Copy {i}"
+        if i % 2 == 0:
+            r[col["Index Keywords"]] = f'one {i}\nsaid "so"\r\nthree'
+        w.writerow(r)
+        if i == 1:
+            out.write(nl)
+        if i == 2:
+            w.writerow([""] * len(header))
+        if i == 4:
+            only = [""] * len(header)
+            only[col["Link"]] = "https://www.scopus.com/a-link-and-nothing-else"
+            w.writerow(only)
+        if i == 5 and short_row:
+            w.writerow(r[:-1])
+    text = out.getvalue()
+    if not final_newline:
+        text = text[:-len(nl)]
+    p = tmp_path / "awkward.csv"
+    p.write_bytes(text.encode("utf-8"))
+    return p
+
+
+def _read(p, arrow: bool, stream: bool, monkeypatch, window: int):
+    monkeypatch.setattr(sc, "ARROW", arrow)
+    monkeypatch.setattr(sc, "ARROW_WINDOW", window)
+    layout = sc.piece_layout(str(p), 0, None, 0, mark=False) if stream else \
+        sc.text_layout(str(p), p.read_text(encoding="utf-8"))
+    assert isinstance(layout.reader, sc.ArrowRows) == arrow
+    return [(b, recs, rep.to_dict()) for b, recs, rep in sc.blocks(layout, 3)]
+
+
+@pytest.mark.parametrize("crlf", [False, True])
+@pytest.mark.parametrize("short_row", [False, True])
+@pytest.mark.parametrize("final_newline", [False, True])
+@pytest.mark.parametrize("stream", [False, True])
+def test_rows_parsed_by_pyarrow_equal_the_csv_modules(tmp_path, monkeypatch, crlf, short_row, final_newline, stream):
+    p = _awkward(tmp_path, crlf, short_row, final_newline)
+    fallbacks = []
+    real = sc.ArrowRows._to_csv
+    monkeypatch.setattr(sc.ArrowRows, "_to_csv", lambda self, data: (fallbacks.append(self.line_num), real(self, data)))
+    expected = _read(p, False, stream, monkeypatch, sc.ARROW_WINDOW)
+    records = sum(len(r) for _, r, _ in expected)
+    reports = [rep for _, _, rep in expected]
+    # by hand: copy 0 on lines 2-4, 1 on 5, the empty line 6, 2 on 7-9, the empty fields on 10, 3 on 11,
+    # 4 on 12-14, the link-only row on 15 (skipped), 5 on 16, the short row on 17 (if there), ...
+    assert records == 8
+    assert sum(rep["records"] for rep in reports) == 9 + short_row
+    skipped = {}
+    for rep in reports:
+        for why, where in rep["skipped_examples"].items():
+            skipped[why[:8]] = where
+    assert skipped == ({"record w": [f"{p}:15"], "row has ": [f"{p}:17"]} if short_row else
+                       {"record w": [f"{p}:15"]})
+    lines = [rec["line"] for _, recs, _ in expected for rec in recs]
+    assert lines == [2, 5, 7, 11, 12, 16] + ([18, 21] if short_row else [17, 20])
+    for window in (2500, 6000, 1 << 20):  # a window of one row or two, of a few, of the whole file
+        fallbacks.clear()
+        assert _read(p, True, stream, monkeypatch, window) == expected
+        if short_row:  # the window holding the short row, and the rest, went to the csv module
+            assert len(fallbacks) == 1 and fallbacks[0] < 17
+        else:
+            assert fallbacks == []
+
+
+def test_arrow_rows_hand_over_what_pyarrow_does_not_read_to_the_csv_module(tmp_path, monkeypatch):
+    """A NUL byte, a bare CR line end, a stray quote: the csv module reads the file (from the window
+    where it is), as before."""
+    base = _awkward(tmp_path, False, False, True).read_bytes()
+    at = base.index(b"Copy 3")
+    fallbacks = []
+    real = sc.ArrowRows._to_csv
+    monkeypatch.setattr(sc.ArrowRows, "_to_csv", lambda self, data: (fallbacks.append(len(data)), real(self, data)))
+    only = {"record without title, DOI or EID": 1}  # (the link-only row; Python 3.11's csv reads NUL bytes)
+    for name, data, skipped in [("nul", base[:at] + b"\x00" + base[at:], only),
+                                ("bare CR", base[:at] + b"Copy 3\r" + base[at:], None),  # (a row cut in two by the csv module)
+                                ("stray quote", base[:at] + b'Copy "3' + base[at + 6:], None)]:
+        p = tmp_path / f"{name}.csv"
+        p.write_bytes(data)
+        fallbacks.clear()
+        expected = _read(p, False, True, monkeypatch, 1 << 20)
+        if skipped is not None:
+            assert sum((Counter(rep["skipped"]) for _, _, rep in expected), start=Counter()) == skipped
+        assert _read(p, True, True, monkeypatch, 1 << 20) == expected, name
+        assert fallbacks, name
+
+
+def test_arrow_rows_not_utf8_is_the_same_clear_error(tmp_path, monkeypatch):
+    import collabnet
+    rd = importlib.import_module("collabnet.read")
+    base = _awkward(tmp_path, False, False, True).read_bytes()
+    at = base.index(b"Copy 6")
+    p = tmp_path / "bad.csv"
+    p.write_bytes(base[:at] + b"\xff" + base[at + 1:])
+    monkeypatch.setattr(rd, "STREAM_FROM_BYTES", 0)
+    monkeypatch.setattr(rd, "SPLIT_FROM_BYTES", 1 << 40)
+    msgs = []
+    for arrow in (False, True):
+        monkeypatch.setattr(sc, "ARROW", arrow)
+        with pytest.raises(InputError) as err:
+            collabnet.read(p, progress=False)
+        msgs.append(str(err.value))
+    assert msgs[0] == msgs[1] and "is not UTF-8 (byte 0xff cannot be decoded)" in msgs[1]
