@@ -364,6 +364,29 @@ def test_scopus_halves_cut_inside_a_quoted_field_fall_back_to_one_reading(tmp_pa
     assert two.meta == one.meta and two.works.equals(one.works) and len(one.works) == 12
 
 
+def test_streamed_scopus_guessed_cut_inside_a_quoted_field_falls_back_to_one_reading(tmp_path, monkeypatch):
+    """A file streamed from disk is cut where a row likely starts (a line ending in a quote or an EID),
+    without counting the quotes before it; a guess that lands inside a quoted field is caught by the
+    first half's mark, and the file is read as before."""
+    import importlib
+
+    rd = importlib.import_module("collabnet.read")
+    sc = importlib.import_module("collabnet.read.scopus")
+    p = _scopus_awkward(tmp_path, crlf=False)
+    data = p.read_bytes()
+    inside = data.index(b"said", len(data) // 2)  # a line start inside a quoted keywords field
+    assert data[inside - 1:inside] == b"\n"
+    # the guess itself, on this file: the first line end after the middle that follows an EID
+    guess = sc.likely_row_start(str(p), len(data) // 2)
+    assert data[:guess].endswith(b"\n") and data[:guess - 1].rsplit(b",", 1)[1].startswith(b"2-s2.0-")
+    assert data.count(b'"', 0, guess) % 2 == 0  # (it is a row end)
+    monkeypatch.setattr(sc, "likely_row_start", lambda path, target: inside)
+    monkeypatch.setattr(rd, "SPLIT_FROM_BYTES", 0)
+    monkeypatch.setattr(rd, "STREAM_FROM_BYTES", 0)
+    two, one = _split_and_in_line(monkeypatch, rd, p, False)
+    assert two.meta == one.meta and two.works.equals(one.works) and len(one.works) == 12
+
+
 def test_split_text_cuts_at_a_row_end_outside_quotes():
     from collabnet.read.scopus import split_text
     # the middle falls inside a quoted field that spans lines: the cut is after the row that field ends

@@ -22,6 +22,8 @@ __all__ = ["read", "read_into", "read_file", "record_chunks", "file_parts", "sni
 CHUNK_RECORDS = 5_000            # records per chunk: the raw records held at once
 STREAM_FROM_BYTES = 32 * 2 ** 20
 SPLIT_FROM_BYTES = 2 * 2 ** 20   # a JSON Lines file this big (on disk) is parsed on two cores
+FIRST_HALF = 0.53                # the share of a CSV file (streamed from disk) the parent reads (the child
+                                 # also counts the lines before its half, and sends its parts)
 SPLIT_BLOCK = 2500               # lines per block (a part); the child converts every other block
 
 
@@ -103,7 +105,10 @@ def _block_reader(path, encoding):
         def stream_halves():
             if is_gzip(path):  # (head_bytes is what the gzip stream begins with)
                 return None
-            pieces = scopus.cut_file(path, os.path.getsize(path) // 2)
+            # cut where a row likely starts (the first half's mark proves it), else where the quotes say
+            size = os.path.getsize(path)
+            at = scopus.likely_row_start(path, int(size * FIRST_HALF))
+            pieces = scopus.cut_file(path, size // 2) if at is None or at >= size else [(0, at, 0), (at, None, None)]
             if len(pieces) != 2:
                 return None
             with _utf8_errors(path, None):

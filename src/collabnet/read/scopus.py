@@ -544,11 +544,30 @@ def cut_file(path: str, piece_bytes: int) -> list[tuple[int, int | None, int]]:
     return pieces
 
 
+# a line that ends with a quoted field's closing quote (one quote, after something that cannot open a
+# field: inside a quoted field a quote is doubled) or with a Scopus EID field: most exports end rows so
+_LIKELY_ROW_END = re.compile(rb'(?:[^",\r\n]"|,2-s2\.0-[0-9]{1,20})\r?\n')
+
+
+def likely_row_start(path: str, target: int) -> int | None:
+    """The first place at or after byte ``target`` of a CSV file just after a line that likely ends a
+    row (above), or None.  It is a guess, found without counting the quotes before it: the first half's
+    mark proves or disproves it (see above)."""
+    with open(path, "rb") as f:
+        f.seek(target)
+        m = _LIKELY_ROW_END.search(f.read(1 << 20))
+    return None if m is None else target + m.end()
+
+
 def file_halves(path: str, pieces: list):
     """(first half's Layout, a function making the second half's Layout in the child) of a CSV file
-    cut in two (``cut_file``); the open halves are closed when their readers are dropped."""
+    cut in two (``cut_file``; the lines before the cut None: the child counts them); the open halves
+    are closed when their readers are dropped."""
     (_, at, _), (_, _, lines) = pieces
-    return piece_layout(path, 0, at, 0, mark=True), lambda: piece_layout(path, at, None, lines, mark=False)
+
+    def second() -> Layout:
+        return piece_layout(path, at, None, _scan(path, 0, at)[1] if lines is None else lines, mark=False)
+    return piece_layout(path, 0, at, 0, mark=True), second
 
 
 def piece_layout(path: str, start: int, stop: int | None, line_base: int, mark: bool) -> Layout:
