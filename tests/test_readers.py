@@ -244,3 +244,19 @@ def test_reference_strings_table_equals_the_per_record_tuples():
                           "Lee, 2010, 10.1234/x%28y%29", "see 10.5555/zz"]
     assert got["doi"] == ["10.1000/abc", None, None, "10.1000/abc", "10.1234/x(y)", "10.5555/zz"]
     assert got["openalex_id"] == [None] * 6
+
+
+def test_openalex_ids_table_equals_the_per_record_tuples():
+    """OpenAlex cited-work ids go to Arrow as they are; an id twice in one record is kept once (the first),
+    and the table is the one the per-record tuples (raw = OpenAlex id, no DOI) give."""
+    import numpy as np
+    import pyarrow as pa
+    from collabnet.read.chunks import OpenAlexIds, _ids_refs_table, _ref_tuples
+    from collabnet.read.merge import dedup_refs
+    per_record = [OpenAlexIds(["W1", "W2", "W1", "W3"]), OpenAlexIds(["W2"]), OpenAlexIds(["W4", "W4"])]
+    rec_of = np.repeat(np.arange(3), [len(r) for r in per_record])
+    got = _ids_refs_table(rec_of, pa.array([s for r in per_record for s in r])).to_pydict()
+    assert got == {"rec": [0, 0, 0, 1, 2], "position": [0, 1, 2, 0, 0], "raw": ["W1", "W2", "W3", "W2", "W4"],
+                   "doi": [None] * 5, "openalex_id": ["W1", "W2", "W3", "W2", "W4"]}
+    tuples = [(i, j, *t) for i, r in enumerate(per_record) for j, t in enumerate(dedup_refs(_ref_tuples(r)))]
+    assert [tuple(got[k][n] for k in got) for n in range(5)] == tuples

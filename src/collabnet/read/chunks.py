@@ -157,11 +157,19 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
     else:
         strings = pa.array(ref_strings, type=pa.string())
         ref_strings.clear()
-        refs_table = _string_refs_table(np.repeat(np.array(ref_recs, dtype=np.int64), ref_counts), strings)
+        rec_of = np.repeat(np.array(ref_recs, dtype=np.int64), ref_counts)
+        refs_table = _ids_refs_table(rec_of, strings) if kinds == {"ids"} else _string_refs_table(rec_of, strings)
     return Part(keys, _table(w_rows, WORK_SCHEMA), _table(a_rows, AUTH_SCHEMA), refs_table)
 
 
+class OpenAlexIds(list):
+    """The references of an OpenAlex record as its cited works' ids (W...): raw string and OpenAlex id
+    alike, no DOI."""
+
+
 def _ref_kind(refs) -> str:
+    if type(refs) is OpenAlexIds:
+        return "ids"
     return "field" if type(refs) is str else "strings" if type(refs[0]) is str else "tuples"
 
 
@@ -175,7 +183,32 @@ def _ref_tuples(refs) -> list:
     it, and a whole field its references (:func:`split_field`)."""
     if type(refs) is str:
         refs = split_field(refs)
+    if type(refs) is OpenAlexIds:
+        return [(r, None, r) for r in refs]
     return [(r, find_doi(r), None) if type(r) is str else r for r in refs]
+
+
+def _ids_refs_table(rec_of: np.ndarray, ids: pa.Array) -> pa.Table:
+    """The references table of OpenAlex ids (``rec_of``: each one's record, in order), one per id within
+    a record, the same as ``dedup_refs(_ref_tuples(...))`` per record gives."""
+    import pyarrow.compute as pc
+    enc = ids.dictionary_encode()
+    del ids
+    codes = enc.indices.to_numpy()
+    _, first = np.unique(rec_of * max(len(enc.dictionary), 1) + codes, return_index=True)
+    if len(first) < len(codes):  # an id twice in one record: the first stays
+        keep = np.sort(first)
+        rec_of, codes = rec_of[keep], codes[keep]
+        enc = pc.take(enc.dictionary, pa.array(codes)).dictionary_encode()
+    return pa.Table.from_arrays([pa.array(rec_of, type=pa.int32()), pa.array(_positions(rec_of), type=pa.int64()),
+                                 enc, pa.nulls(len(rec_of), type=pa.string()).dictionary_encode(), enc],
+                                schema=REF_SCHEMA)
+
+
+def _positions(rec_of: np.ndarray) -> np.ndarray:
+    """Each row's place among its record's rows (``rec_of`` in order)."""
+    starts = np.flatnonzero(np.r_[True, rec_of[1:] != rec_of[:-1]])
+    return np.arange(len(rec_of)) - np.repeat(starts, np.diff(np.r_[starts, len(rec_of)]))
 
 
 # ASCII letters, digits and punctuation: a string that starts and ends with one has nothing to strip
@@ -231,8 +264,7 @@ def _string_refs_table(rec_of: np.ndarray, strings: pa.Array) -> pa.Table:
         keep = np.sort(first)
         rec_of, codes = rec_of[keep], codes[keep]
         raw = pc.take(enc.dictionary, pa.array(codes)).dictionary_encode()
-    starts = np.flatnonzero(np.r_[True, rec_of[1:] != rec_of[:-1]])
-    position = np.arange(len(rec_of)) - np.repeat(starts, np.diff(np.r_[starts, len(rec_of)]))
+    position = _positions(rec_of)
     doi = pc.take(pa.array(dois, type=pa.string()), pa.array(codes)).dictionary_encode()
     none = pa.nulls(len(rec_of), type=pa.string()).dictionary_encode()
     return pa.Table.from_arrays([pa.array(rec_of, type=pa.int32()), pa.array(position, type=pa.int64()),

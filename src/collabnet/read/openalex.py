@@ -6,6 +6,7 @@ from sys import intern
 import orjson
 
 from ..errors import InputError
+from .chunks import OpenAlexIds
 from .common import FileReport, canonical_doc_type, find_doi, new_aff, new_author, new_record, norm_doi, parse_year
 
 PREFIX = "https://openalex.org/"
@@ -219,9 +220,13 @@ def convert(w: dict, path: str, recno: int, lineno, report: FileReport, where: s
         rec["authors"].append(a)
     if rec["countries_declared"] and rec["countries_declared"] > len(found_countries):
         report.warn("authorships truncated (countries_distinct_count exceeds the countries listed)", where)
+    cited = w.get("referenced_works") or []
+    if all(type(r) is str and r.startswith(PREFIX) for r in cited):  # the usual form: https://openalex.org/W...
+        rec["references"] = OpenAlexIds([r[PREFIX_LEN:] for r in cited])  # (to Arrow as they are: chunk_part)
+        return rec
     refs = []
-    for r in w.get("referenced_works") or []:
-        if isinstance(r, str) and r.startswith(PREFIX):  # the usual form: https://openalex.org/W...
+    for r in cited:
+        if isinstance(r, str) and r.startswith(PREFIX):
             rid = intern(r[PREFIX_LEN:])
             refs.append((rid, None, rid))
         elif r:
