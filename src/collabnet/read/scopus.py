@@ -253,17 +253,11 @@ def blocks(layout: Layout, size: int, keep=None):
 # C++, and only the fields read become strings.  Its rows are the csv module's for a well-formed file: a
 # row ends at a line end with an even number of quotes before it.  The bytes are taken a window at a time
 # and cut after the last such line end in it; pyarrow must give as many rows as the count says.  A window
-# that does not (a row of the wrong width, a stray quote, a byte that is not UTF-8, a NUL byte, a bare CR)
-# is read by the csv module from its first row, and so is everything after it, as before.
+# that it does not read so (a row of the wrong width, a NUL byte, a byte that is not UTF-8) is read by the
+# csv module alone, and must end its rows where the count does; if it does not (a stray quote, a bare CR),
+# the csv module reads from that window's first row to the end, as before.
 ARROW_WINDOW = 16 * 2 ** 20  # bytes read and parsed at a time
 _UNREAD = ("Abstract", "Publication Stage")  # fields of Layout.cols that _convert does not read
-
-
-def use_arrow(layout: "Layout", raw, mark: bool) -> None:
-    """Read the rest of a Scopus CSV (``raw``: a binary stream of its UTF-8 bytes after the rows that
-    ``layout.reader`` has read) with pyarrow: ``layout.reader`` becomes an :class:`ArrowRows`;
-    ``mark``: SPLIT_MARK follows the last row (a piece that is not the file's last)."""
-    layout.reader = ArrowRows(layout, raw, mark, layout.reader.line_num)
 
 
 class _Prefixed(io.RawIOBase):
@@ -292,8 +286,9 @@ class ArrowRows:
 
     def __init__(self, layout: "Layout", raw, mark: bool, line_num: int):
         self.raw, self.mark, self.line_num, self.width = raw, mark, line_num, layout.width
+        # (the last field too: a quoted field left open at the end of a window shows in it, see _parse)
         self.read = sorted({i for n, i in layout.cols.items() if i is not None and n not in _UNREAD} |
-                           set(layout.funding_cols))
+                           set(layout.funding_cols) | {layout.width - 1})
         self.names = [f"f{c}" for c in range(self.width)]
         self.buf = b""       # bytes read and not parsed yet (they start a row)
         self.rows = iter(())  # (row, line_num after it) of the window parsed last
@@ -333,6 +328,8 @@ class ArrowRows:
             return
         rows = self._parse(data, ends, lines) if ends else []
         if rows is None:
+            rows = self._csv_window(data, ends, lines)
+        if rows is None:
             self._to_csv(data)
             return
         self.buf = data[ends[-1]:] if ends else data
@@ -366,6 +363,12 @@ class ArrowRows:
         if table.num_rows != n:
             return None
         cols = {c: table.column(k).to_pylist() for k, c in enumerate(self.read)}
+        # pyarrow closes a quoted field that the end of the bytes leaves open (so does the csv module): a
+        # window whose count was fooled by a stray quote and that ends inside a quoted field.  A field
+        # left open in the middle of a row leaves it short (pyarrow refuses it); one in the last field
+        # ends with the line end the count took for the row's: such a window goes to the csv module
+        if n and cols[self.width - 1][-1][-1:] in ("\n", "\r"):
+            return None
         del table
         empty = [""] * n
         rows = list(zip(*[cols.get(c, empty) for c in range(self.width)]))
@@ -379,6 +382,18 @@ class ArrowRows:
         for k in blank:  # (the csv module gives an empty line as an empty row)
             rows.insert(k, [])
         return list(zip(rows, lines))
+
+    def _csv_window(self, data: bytes, ends: list, lines: list) -> list | None:
+        """(row, lines up to its end) of the rows of ``data`` ending at ``ends``, read by the csv module (a
+        window pyarrow did not read: a row of the wrong width, say), or None when the csv module does
+        not end its rows where the count does (then the quotes cannot be trusted from here on)."""
+        try:
+            # (strict: a quoted field that the end of the window leaves open is an error, not closed)
+            reader = csv.reader(io.StringIO(data[:ends[-1]].decode("utf-8"), newline=""), strict=True)
+            rows = [(row, reader.line_num) for row in reader]
+        except (UnicodeDecodeError, csv.Error):
+            return None
+        return rows if [n for _, n in rows] == lines else None
 
     def _read(self, chunk, include: list | None, longest: int):
         import pyarrow as pa
