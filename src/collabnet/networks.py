@@ -28,14 +28,21 @@ def incidence(corpus, unit: str = "country", works=None):
     """(B, work ids, unit ids): the binary works x units matrix (methods.md 1.1 unit sets U_p)."""
     col = "country" if unit == "country" else "institution_key"
     a = corpus.authorships
-    a = a.loc[a[col].notna(), ["work_id", col]].drop_duplicates()
+    # the distinct (work, unit) pairs, in the order of their first rows, on integer codes
+    ucode, uvals = pd.factorize(a[col])  # (no unit: -1)
+    wcode, wvals = pd.factorize(a["work_id"])
+    keep = ucode >= 0
     if works is not None:
-        a = a[a["work_id"].isin(set(works))]
-    wids = np.array(sorted(a["work_id"].unique()), dtype=object)
-    units = np.array(sorted(a[col].unique()), dtype=object)
-    wi = pd.Index(wids).get_indexer(a["work_id"])
-    ui = pd.Index(units).get_indexer(a[col])
-    B = sp.csr_matrix((np.ones(len(a)), (wi, ui)), shape=(len(wids), len(units)))
+        keep &= a["work_id"].isin(set(works)).to_numpy()
+    rows = np.flatnonzero(keep)
+    _, first = np.unique(wcode[rows].astype(np.int64) * max(len(uvals), 1) + ucode[rows], return_index=True)
+    rows = rows[np.sort(first)]
+    w, u = wcode[rows], ucode[rows]
+    wids = np.array(sorted(np.asarray(wvals, dtype=object)[np.unique(w)]), dtype=object)
+    units = np.array(sorted(np.asarray(uvals, dtype=object)[np.unique(u)]), dtype=object)
+    wi = pd.Index(wids).get_indexer(wvals)[w]
+    ui = pd.Index(units).get_indexer(uvals)[u]
+    B = sp.csr_matrix((np.ones(len(rows)), (wi, ui)), shape=(len(wids), len(units)))
     return B, wids, units
 
 
