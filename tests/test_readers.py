@@ -260,3 +260,22 @@ def test_openalex_ids_table_equals_the_per_record_tuples():
                    "doi": [None] * 5, "openalex_id": ["W1", "W2", "W3", "W2", "W4"]}
     tuples = [(i, j, *t) for i, r in enumerate(per_record) for j, t in enumerate(dedup_refs(_ref_tuples(r)))]
     assert [tuple(got[k][n] for k in got) for n in range(5)] == tuples
+
+
+def test_odd_edges_read_from_the_buffers_are_the_characters():
+    """_split_fields strips only the strings whose first or last character is not an ASCII letter, digit
+    or punctuation mark (or that are empty); read from the UTF-8 bytes, that is the character's own test,
+    on sliced arrays too."""
+    import random
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from collabnet.read.chunks import _odd_edges
+    random.seed(1)
+    alphabet = ["a", " ", "\t", "é", "\u00a0", "Z", "~", "!", "\u2003", "中", "\x7f", "\x1f", "😀"]
+    values = ["".join(random.choice(alphabet) for _ in range(random.randint(0, 4))) for _ in range(3000)]
+    flat = pc.list_flatten(pc.split_pattern(pa.array(["; ".join(values[i:i + 7]) for i in range(0, 3000, 7)]), "; "))
+    for arr in (pa.array(values), pa.array(values).slice(17, 2000), flat, flat.slice(5)):
+        expected = [not s or not ("!" <= s[0] <= "~") or not ("!" <= s[-1] <= "~") for s in arr.to_pylist()]
+        assert _odd_edges(arr).tolist() == expected
+    assert _odd_edges(pa.array(["", ""])).tolist() == [True, True]  # (no data buffer to read)

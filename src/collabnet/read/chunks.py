@@ -211,8 +211,20 @@ def _positions(rec_of: np.ndarray) -> np.ndarray:
     return np.arange(len(rec_of)) - np.repeat(starts, np.diff(np.r_[starts, len(rec_of)]))
 
 
-# ASCII letters, digits and punctuation: a string that starts and ends with one has nothing to strip
-_PRINTABLE = pa.array([chr(c) for c in range(0x21, 0x7f)], type=pa.string())
+def _odd_edges(strings: pa.Array) -> np.ndarray:
+    """Per string: whether it is empty or its first or last character is not an ASCII letter, digit or
+    punctuation mark (a string that starts and ends with one has nothing for ``str.strip`` to take).
+    In UTF-8 a character is such iff its byte is 0x21-0x7e (the bytes of other characters are >= 0x80),
+    so the first and last bytes tell, read from the array's buffers."""
+    n = len(strings)
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32, count=strings.offset + n + 1)[strings.offset:]
+    data = strings.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    empty = offsets[1:] == offsets[:-1]
+    start, end = offsets[:-1], offsets[1:] - 1
+    first = data[np.where(empty, 0, start)] if len(data) else np.zeros(n, dtype=np.uint8)
+    last = data[np.where(empty, 0, end)] if len(data) else np.zeros(n, dtype=np.uint8)
+    return empty | (first < 0x21) | (first > 0x7e) | (last < 0x21) | (last > 0x7e)
 
 
 def _split_fields(rec_of: np.ndarray, fields: list) -> tuple[np.ndarray, pa.Array]:
@@ -225,9 +237,7 @@ def _split_fields(rec_of: np.ndarray, fields: list) -> tuple[np.ndarray, pa.Arra
     rec_of, strings = np.repeat(rec_of, counts), pc.list_flatten(lists)
     # str.strip the few strings that may need it (they start or end with a space, any non-ASCII character
     # or a control character); that none is left empty is checked after it
-    edge = pc.or_(pc.invert(pc.is_in(pc.utf8_slice_codeunits(strings, 0, 1), value_set=_PRINTABLE)),
-                  pc.invert(pc.is_in(pc.utf8_slice_codeunits(strings, -1, 2 ** 31 - 1), value_set=_PRINTABLE)))
-    at = np.flatnonzero(edge.to_numpy(zero_copy_only=False))
+    at = np.flatnonzero(_odd_edges(strings))
     if len(at):
         stripped = pa.array([s.strip() for s in strings.take(pa.array(at)).to_pylist()], type=pa.string())
         mask = np.zeros(len(strings), dtype=bool)
