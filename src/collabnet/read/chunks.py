@@ -191,18 +191,26 @@ def _ref_tuples(refs) -> list:
 def _ids_refs_table(rec_of: np.ndarray, ids: pa.Array) -> pa.Table:
     """The references table of OpenAlex ids (``rec_of``: each one's record, in order), one per id within
     a record, the same as ``dedup_refs(_ref_tuples(...))`` per record gives."""
-    import pyarrow.compute as pc
     enc = ids.dictionary_encode()
     del ids
-    codes = enc.indices.to_numpy()
-    _, first = np.unique(rec_of * max(len(enc.dictionary), 1) + codes, return_index=True)
-    if len(first) < len(codes):  # an id twice in one record: the first stays
-        keep = np.sort(first)
-        rec_of, codes = rec_of[keep], codes[keep]
-        enc = pc.take(enc.dictionary, pa.array(codes)).dictionary_encode()
+    rec_of, _, enc = _first_of_each_key(rec_of, enc, np.arange(len(enc.dictionary), dtype=np.int64))
     return pa.Table.from_arrays([pa.array(rec_of, type=pa.int32()), pa.array(_positions(rec_of), type=pa.int64()),
                                  enc, pa.nulls(len(rec_of), type=pa.string()).dictionary_encode(), enc],
                                 schema=REF_SCHEMA)
+
+
+def _first_of_each_key(rec_of: np.ndarray, enc: pa.DictionaryArray, key: np.ndarray):
+    """(records, codes, strings) of the rows left when only the first row of each key stays within a
+    record (``key``: the key number of each of ``enc``'s distinct strings); the strings encoded anew
+    when rows went, as if encoded from the rows left."""
+    import pyarrow.compute as pc
+    codes = enc.indices.to_numpy()
+    _, first = np.unique(rec_of * (int(key.max()) + 1 if len(key) else 1) + key[codes], return_index=True)
+    if len(first) == len(codes):
+        return rec_of, codes, enc
+    keep = np.sort(first)
+    rec_of, codes = rec_of[keep], codes[keep]
+    return rec_of, codes, pc.take(enc.dictionary, pa.array(codes)).dictionary_encode()
 
 
 def _positions(rec_of: np.ndarray) -> np.ndarray:
@@ -216,14 +224,13 @@ def _odd_edges(strings: pa.Array) -> np.ndarray:
     punctuation mark (a string that starts and ends with one has nothing for ``str.strip`` to take).
     In UTF-8 a character is such iff its byte is 0x21-0x7e (the bytes of other characters are >= 0x80),
     so the first and last bytes tell, read from the array's buffers."""
-    n = len(strings)
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32, count=strings.offset + n + 1)[strings.offset:]
-    data = strings.buffers()[2]
-    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
-    empty = offsets[1:] == offsets[:-1]
-    start, end = offsets[:-1], offsets[1:] - 1
-    first = data[np.where(empty, 0, start)] if len(data) else np.zeros(n, dtype=np.uint8)
-    last = data[np.where(empty, 0, end)] if len(data) else np.zeros(n, dtype=np.uint8)
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32,
+                            count=strings.offset + len(strings) + 1)[strings.offset:]
+    buf = strings.buffers()[2]
+    data = np.frombuffer(buf, dtype=np.uint8) if buf is not None and buf.size else np.zeros(1, dtype=np.uint8)
+    empty = offsets[1:] == offsets[:-1]  # (an empty string reads byte 0: it is odd anyway)
+    first = data[np.where(empty, 0, offsets[:-1])]
+    last = data[np.where(empty, 0, offsets[1:] - 1)]
     return empty | (first < 0x21) | (first > 0x7e) | (last < 0x21) | (last > 0x7e)
 
 
@@ -267,13 +274,7 @@ def _string_refs_table(rec_of: np.ndarray, strings: pa.Array) -> pa.Table:
     # a key number per distinct string: its DOI's, else its own (or the DOI's that it spells exactly)
     key = np.array([key_of_doi[d] if d is not None else key_of_doi.get(s, n + j)
                     for j, (s, d) in enumerate(zip(distinct, dois))], dtype=np.int64)
-    codes = enc.indices.to_numpy()
-    _, first = np.unique(rec_of * (n + len(distinct)) + key[codes], return_index=True)
-    raw = enc
-    if len(first) < len(codes):  # repeats within a record: the first of each key stays
-        keep = np.sort(first)
-        rec_of, codes = rec_of[keep], codes[keep]
-        raw = pc.take(enc.dictionary, pa.array(codes)).dictionary_encode()
+    rec_of, codes, raw = _first_of_each_key(rec_of, enc, key)
     position = _positions(rec_of)
     doi = pc.take(pa.array(dois, type=pa.string()), pa.array(codes)).dictionary_encode()
     none = pa.nulls(len(rec_of), type=pa.string()).dictionary_encode()

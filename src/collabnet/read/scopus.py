@@ -613,14 +613,14 @@ def piece_layout(path: str, start: int, stop: int | None, line_base: int, mark: 
 
 
 def _header_end(path: str) -> int | None:
-    """The offset after a CSV file's header row (a line end with an even number of quotes before it in
-    its first MB, and no bare CR before it), or None."""
+    """The offset after a CSV file's header row (its first row end in its first MB, see _row_end, with
+    no bare CR before it), or None."""
     with open(path, "rb") as f:
         head = f.read(1 << 20)
-    ends, _ = _certain_row_ends(head, len(head) < 1 << 20)
-    if not ends or head.count(b"\r", 0, ends[0]) != head.count(b"\r\n", 0, ends[0]):
+    end = _row_end(head, 0, b'"', b"\n")
+    if end is None or head.count(b"\r", 0, end) != head.count(b"\r\n", 0, end):
         return None
-    return ends[0]
+    return end
 
 
 def text_layout(path: str, text: str, start: int = 0, stop: int | None = None, line_base: int = 0,
