@@ -26,7 +26,7 @@ class InputError(CollabnetError):
         super().__init__(self.__str__())
 
     def __reduce__(self):  # pickled whole, so it comes back from a worker process as itself
-        return (self.__class__, (self.path, self.message, self.where, self.hint))
+        return (self.__class__, (self.path, self.message, self.where, self.hint), self.__dict__)
 
     def __str__(self) -> str:
         loc = self.path or "input"

@@ -11,7 +11,7 @@ from ..clean.resolve import finish_authorships, finish_references, finish_works,
 from ..clean.thesaurus import Thesaurus
 from ..corpus import Corpus
 from ..errors import InputError
-from . import openalex, pubmed, scopus, wos
+from . import openalex, pubmed, scopus, wos, wos_stream
 from .common import FileReport
 from .chunks import Assembly, assemble, chunk_part
 from .sniff import sniff
@@ -96,6 +96,10 @@ def _block_reader(path, encoding):
                 rep = FileReport(path)
                 yield b, openalex.parse_lines(path, lines, recno0, rep), rep
         return jsonl_blocks, None, False, None
+    if how == "wos":
+        def wos_stream_blocks(size, keep):
+            return wos_stream.blocks(path, size, keep)
+        return wos_stream_blocks, None, True, None
     layouts = []
     check = lambda report: scopus.check(layouts[0], report)  # noqa: E731
     if how == "scopus":
@@ -215,7 +219,17 @@ def _two_cores(path, blocks, thesaurus):
     if hasattr(blocks, "prime"):  # what both processes would work out alike: once, before the fork
         blocks.prime(SPLIT_BLOCK)
     child = Background(_share, blocks, True, thesaurus, what=f"reading {path}", reraise=True, stream=True)
-    mine = list(_share(blocks, False, thesaurus))
+    try:
+        mine = list(_share(blocks, False, thesaurus))
+    except InputError as exc:  # the child may have met an earlier bad block: that one is the error
+        try:
+            child.result()
+        except InputError as theirs:
+            if getattr(theirs, "block", exc) is not exc and theirs.block < getattr(exc, "block", theirs.block):
+                raise theirs from None
+        except Exception:
+            pass
+        raise
     parts = sorted(mine + child.result(), key=lambda x: x[0])
     for _, part, rep in parts:
         yield part, rep
@@ -236,7 +250,8 @@ def _split_worthwhile(path) -> bool:
 
 
 def stream_kind(path, encoding: str | None = None) -> str | None:
-    """"openalex-jsonl" or "scopus" when the file is read as a stream (from its first 64 kB), else None."""
+    """"openalex-jsonl", "scopus" or "wos" (plain text) when the file is read as a stream (from its first
+    64 kB), else None."""
     head = head_bytes(path) if encoding is None else b""
     if not head:
         return None
@@ -245,6 +260,8 @@ def stream_kind(path, encoding: str | None = None) -> str | None:
         return "openalex-jsonl"
     if fmt == "scopus" and _streamable(path, head):
         return "scopus"
+    if fmt == "wos" and utf8_head(head) and not is_gzip(path):
+        return "wos"
     return None
 
 
