@@ -14,29 +14,26 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "wos"
 
 
-def _whole(path, size):
-    """Records and report of the whole-text parser (the file decoded whole, cut into blocks)."""
-    data = Path(path).read_bytes()
-    text = decode(path, data)
+def _gathered(path, blocks):
+    """All records of (block number, records, report) blocks, numbered through the file, and the report."""
     recs, report, done = [], FileReport(str(path), "wos"), 0
-    for _, block, rep in wos.plain_blocks(str(path), text, size):
+    for _, block, rep in blocks:
         for r in block:
             r["record"] += done
         done += rep.records
         report.absorb(rep)
         recs += block
     return recs, report
+
+
+def _whole(path, size):
+    """Records and report of the whole-text parser (the file decoded whole, cut into blocks)."""
+    text = decode(path, Path(path).read_bytes())
+    return _gathered(path, wos.plain_blocks(str(path), text, size))
 
 
 def _streamed(path, size):
-    recs, report, done = [], FileReport(str(path), "wos"), 0
-    for _, block, rep in wos_stream.blocks(str(path), size):
-        for r in block:
-            r["record"] += done
-        done += rep.records
-        report.absorb(rep)
-        recs += block
-    return recs, report
+    return _gathered(path, wos_stream.blocks(str(path), size))
 
 
 def _count_paths(monkeypatch):

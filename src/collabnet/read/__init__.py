@@ -5,6 +5,7 @@ import contextlib
 import gc
 import itertools
 import os
+from math import inf
 import sys
 
 from ..clean.resolve import finish_authorships, finish_references, finish_works, unresolved_report
@@ -195,12 +196,13 @@ def _two_halves(path, halves, thesaurus):
     return mine
 
 
-def _reap(child) -> None:
-    """Wait for a child whose result is not wanted (whatever it raised)."""
+def _reap(child) -> Exception | None:
+    """Wait for a child whose result is not wanted; what it raised, if anything."""
     try:
         child.result()
-    except Exception:
-        pass
+    except Exception as exc:
+        return exc
+    return None
 
 
 def _second_half(path, second, thesaurus):
@@ -222,13 +224,9 @@ def _two_cores(path, blocks, thesaurus):
     try:
         mine = list(_share(blocks, False, thesaurus))
     except InputError as exc:  # the child may have met an earlier bad block: that one is the error
-        try:
-            child.result()
-        except InputError as theirs:
-            if getattr(theirs, "block", exc) is not exc and theirs.block < getattr(exc, "block", theirs.block):
-                raise theirs from None
-        except Exception:
-            pass
+        theirs = _reap(child)
+        if isinstance(theirs, InputError) and getattr(theirs, "block", inf) < getattr(exc, "block", inf):
+            raise theirs from None
         raise
     parts = sorted(mine + child.result(), key=lambda x: x[0])
     for _, part, rep in parts:

@@ -73,20 +73,14 @@ def _windows(path: str, size: int):
             buf = buf[len(_BOM):]
         eof = False
         while buf or not eof:
-            if len(buf) < WINDOW and not eof:
+            # a window of fewer bytes than WINDOW, or with no ER line yet (a long record): read on
+            cut = None if len(buf) < WINDOW and not eof else _after_er(buf, size, last=not eof)
+            if cut is None and not eof:
                 more = f.read(WINDOW)
                 eof = not more
                 buf += more
                 continue
-            cut = _after_er(buf, size, last=not eof)
-            if cut is None:
-                if not eof:  # a record longer than the window: read on
-                    more = f.read(WINDOW)
-                    eof = not more
-                    buf += more
-                    continue
-                cut = len(buf)
-            win, buf = buf[:cut], buf[cut:]
+            win, buf = (buf, b"") if cut is None else (buf[:cut], buf[cut:])
             yield win, _odd_breaks(win)
 
 
@@ -164,8 +158,7 @@ def _shrink(pos: np.ndarray, limit: np.ndarray, a: np.ndarray, step: int, strip:
         room = p < limit[idx] if step > 0 else p > limit[idx]
         idx = idx[room]
         p = p[room]
-        hit = strip[a[p + look]] if len(p) else np.zeros(0, bool)
-        idx = idx[hit]
+        idx = idx[strip[a[p + look]]]
         pos[idx] += step
 
 
