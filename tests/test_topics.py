@@ -43,6 +43,40 @@ def test_modularity_on_two_cliques():
     assert groups(louvain(g)) == [[0, 1, 2, 3], [4, 5, 6, 7]]
 
 
+def star_pair():
+    """Core papers 0 and 1 both cite external works 3..17 (CWTS weight 1/15 each), core paper 2 cites 3 alone
+    (weight 1): the EDC graph of a real OpenAlex export (snowball_citing.json).  At modularity resolution 3,
+    moving the externals between clusters gains nothing, and igraph's own n_iterations=-1 moves them for ever."""
+    rows = [0] * 15 + [1] * 15 + [2]
+    cols = list(range(3, 18)) * 2 + [3]
+    return TopicGraph([f"W{k}" for k in range(18)], 3, rows, cols, [1 / 15] * 30 + [1.0])
+
+
+def test_leiden_stops_where_zero_gain_moves_would_cycle():
+    import subprocess
+    code = ("import sys; sys.path.insert(0, %r); from test_topics import star_pair; "
+            "from collabnet.topics.cluster import leiden; print(leiden(star_pair(), 'modularity', 3.0).tolist())"
+            % str(__import__("pathlib").Path(__file__).parent))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    m = np.array(json.loads(out.stdout))
+    g = star_pair()
+    # every node alone or with one neighbour: at resolution 3 no larger cluster has positive gain, and
+    # the quality equals leidenalg's
+    ref = leiden(g, "modularity", 3.0, engine="leidenalg")
+    ig_g = g.igraph()
+    assert ig_g.modularity(m.tolist(), weights="weight", resolution=3.0) == pytest.approx(
+        ig_g.modularity(ref.tolist(), weights="weight", resolution=3.0), abs=1e-12)
+    assert max(np.bincount(m)) <= 2
+
+
+def test_leiden_engines_agree_on_two_cliques():
+    for q, res in (("cpm", 0.5), ("modularity", 1.0)):
+        assert groups(leiden(cliques(), q, res, engine="leidenalg")) == groups(leiden(cliques(), q, res))
+    with pytest.raises(ValueError, match="Leiden engine"):
+        leiden(cliques(), "cpm", 0.5, engine="networkx")
+
+
 def test_renumber_by_size_then_smallest_id():
     g = TopicGraph(["A", "B", "C", "D", "E"], 5, [], [], [])
     assert renumber(np.array([7, 3, 3, 9, 7]), g).tolist() == [1, 2, 2, 3, 1]  # {A,E} and {B,C} tie: A < B
@@ -131,6 +165,14 @@ def test_labels_ctfidf_by_hand():
 def test_nmi():
     assert nmi([1, 1, 2, 2], ["a", "a", "b", "b"]) == pytest.approx(1.0)
     assert nmi([1, 1, 2, 2], ["a", "b", "a", "b"]) == pytest.approx(0.0)
+    # by hand: p(a)=(1/2,1/3,1/6), p(b)=(1/3,1/2,1/6), joint 1/3 (1,5) 1/6 (1,6) 1/3 (2,6) 1/6 (3,7)
+    a, b = [1, 1, 1, 2, 2, 3], [5, 5, 6, 6, 6, 7]
+    h = -(0.5 * np.log(0.5) + 2 * (1 / 3) * np.log(1 / 3) + 2 * (1 / 6) * np.log(1 / 6) + 0.5 * np.log(0.5)) / 2
+    mi = (1 / 3) * np.log((1 / 3) / (1 / 2 * 1 / 3)) + (1 / 6) * np.log((1 / 6) / (1 / 2 * 1 / 2)) \
+        + (1 / 3) * np.log((1 / 3) / (1 / 3 * 1 / 2)) + (1 / 6) * np.log((1 / 6) / (1 / 6 * 1 / 6))
+    assert nmi(a, b) == pytest.approx(mi / h)
+    # 40,000 singletons a side: the dense table would need 12.8 GB
+    assert nmi(range(40000), range(40000)) == pytest.approx(1.0)
 
 
 # ---- the planted world ------------------------------------------------------------------------------------
@@ -194,6 +236,19 @@ def test_planted_topics_found(file, need_nmi, need_matched, seed_openalex):
     micro = linked - in_topics
     assert len(micro) == truth["micro_cluster_works"]
     assert not micro & set(mem.loc[mem["described"], "doi"])
+
+
+@needs_seedworld
+def test_leiden_engines_give_the_same_topics(seed_openalex):
+    """igraph's Leiden (the default) and leidenalg find the same partition of the planted world (direct
+    citation, CWTS weights, default CPM resolution): same clusters after renumbering."""
+    refs, _ = resolve_references(seed_openalex)
+    g = relatedness_graph(refs, seed_openalex.works["work_id"])
+    res = default_resolution(g)
+    a = renumber(leiden(g, "cpm", res), g)
+    b = renumber(leiden(g, "cpm", res, engine="leidenalg"), g)
+    assert np.array_equal(a, b)
+    assert len(set(a.tolist())) == len(set(b.tolist())) > 33
 
 
 @needs_seedworld

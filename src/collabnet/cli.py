@@ -298,6 +298,9 @@ def report(corpus_dir, out, focus, baseline, counting, world_output, no_views, q
 @click.option("--algorithm", type=click.Choice(["leiden", "louvain"]), default="leiden", show_default=True)
 @click.option("--quality", type=click.Choice(["cpm", "modularity"]), default="cpm", show_default=True,
               help="Leiden quality function (Louvain always uses modularity).")
+@click.option("--leiden-engine", type=click.Choice(["igraph", "leidenalg"]), default="igraph", show_default=True,
+              help="Leiden implementation: igraph's community_leiden or the leidenalg package (same quality "
+                   "functions; partitions can differ where the optimum is not unique).")
 @click.option("--resolution", type=float, default=None,
               help="Resolution; default for CPM: 4 x the link density of the linked papers; 1 for modularity.")
 @click.option("--resolution-sweep", is_flag=True, help="Print clusters per resolution on a grid around the default and stop.")
@@ -307,7 +310,7 @@ def report(corpus_dir, out, focus, baseline, counting, world_output, no_views, q
               help="Describe and label clusters of at least this many papers.")
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing.")
-def topics(corpus_dir, out, relatedness, algorithm, quality, resolution, resolution_sweep, min_cluster_size,
+def topics(corpus_dir, out, relatedness, algorithm, quality, leiden_engine, resolution, resolution_sweep, min_cluster_size,
            report_min_size, seed, quiet):
     """Cluster a saved corpus's papers by citation links and label the clusters.
 
@@ -326,7 +329,8 @@ def topics(corpus_dir, out, relatedness, algorithm, quality, resolution, resolut
                              "Cited References', OpenAlex referenced_works)")
     if algorithm == "louvain" and quality == "cpm":
         quality = "modularity"
-    opts = TopicOptions(relatedness=relatedness, algorithm=algorithm, quality=quality, resolution=resolution,
+    opts = TopicOptions(relatedness=relatedness, algorithm=algorithm, quality=quality, leiden_engine=leiden_engine,
+                        resolution=resolution,
                         min_cluster_size=min_cluster_size, report_min_size=report_min_size, seed=seed)
     if resolution_sweep:
         df = sweep(corpus, opts)

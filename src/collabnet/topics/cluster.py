@@ -102,17 +102,47 @@ def relatedness_graph(refs: pd.DataFrame, work_ids, method: str = "dc", weightin
     raise ValueError(f"unknown relatedness {method!r} (dc, edc, bc)")
 
 
-def leiden(graph: TopicGraph, quality: str = "cpm", resolution: float = 1.0, seed: int = SEED) -> np.ndarray:
-    import leidenalg as la
+LEIDEN_MAX_ITERATIONS = 1000  # a bound the quality rule above reaches first on every graph tried
+
+
+def leiden(graph: TopicGraph, quality: str = "cpm", resolution: float = 1.0, seed: int = SEED,
+           engine: str = "igraph") -> np.ndarray:
+    """Leiden membership of every node, iterated until an iteration changes nothing.
+
+    ``engine``: ``igraph`` (``Graph.community_leiden``, the default: methods.md 7.3 names it an acceptable
+    substitute) or ``leidenalg``.  Both optimise the same CPM (node sizes 1 for core papers, 0 for external
+    nodes) or modularity; on the planted worlds they return the same partition, igraph 20 times faster
+    (1.6 s against 30 s for the 105k papers and 556k links of the scale-20 world; docs/decisions.md)."""
+    if quality not in ("cpm", "modularity"):
+        raise ValueError(f"unknown quality {quality!r} (cpm, modularity)")
     g = graph.igraph()
+    if engine == "igraph":
+        from ..layout import seeded_igraph
+        kw = {"node_weights": [float(x) for x in graph.sizes]} if quality == "cpm" else {}
+        # one iteration at a time, until one changes nothing or does not improve the quality: igraph's own
+        # n_iterations=-1 stops only when nothing changes, and loops for ever where nodes of zero gain
+        # keep moving (an 18-node graph of a real OpenAlex export at modularity resolution 3)
+        membership, best = None, None
+        with seeded_igraph(seed):
+            for _ in range(LEIDEN_MAX_ITERATIONS):
+                part = g.community_leiden(objective_function="CPM" if quality == "cpm" else "modularity",
+                                          weights="weight", resolution=resolution, n_iterations=1,
+                                          initial_membership=membership, **kw)
+                if part.membership == membership:
+                    break
+                if best is not None and part.quality <= best + 1e-10 * max(1.0, abs(best)):
+                    break
+                membership, best = part.membership, part.quality
+        return np.asarray(membership)
+    if engine != "leidenalg":
+        raise ValueError(f"unknown Leiden engine {engine!r} (igraph, leidenalg)")
+    import leidenalg as la
     if quality == "cpm":
         part = la.find_partition(g, la.CPMVertexPartition, weights="weight", node_sizes=graph.sizes,
                                  resolution_parameter=resolution, seed=seed, n_iterations=-1)
-    elif quality == "modularity":
+    else:
         part = la.find_partition(g, la.RBConfigurationVertexPartition, weights="weight",
                                  resolution_parameter=resolution, seed=seed, n_iterations=-1)
-    else:
-        raise ValueError(f"unknown quality {quality!r} (cpm, modularity)")
     return np.asarray(part.membership)
 
 
@@ -170,17 +200,20 @@ def merge_small(membership: np.ndarray, graph: TopicGraph, min_size: int) -> np.
 
 
 def nmi(a, b) -> float:
-    """Normalised mutual information (arithmetic mean normalisation)."""
+    """Normalised mutual information (arithmetic mean normalisation).  The contingency table is kept
+    sparse (one count per pair of labels that occur together): a dense one of two partitions with tens of
+    thousands of singletons each would need tens of GB."""
     a, b = pd.factorize(pd.Series(list(a)))[0], pd.factorize(pd.Series(list(b)))[0]
     n = len(a)
     if n == 0:
         return 0.0
-    ct = pd.crosstab(a, b).to_numpy().astype(float)
-    pij = ct / n
-    pi, pj = pij.sum(1), pij.sum(0)
-    nz = pij > 0
-    mi = float((pij[nz] * np.log(pij[nz] / np.outer(pi, pj)[nz])).sum())
-    ha = -float((pi[pi > 0] * np.log(pi[pi > 0])).sum())
-    hb = -float((pj[pj > 0] * np.log(pj[pj > 0])).sum())
+    ab = pd.DataFrame({"a": a, "b": b}).value_counts()
+    pij = ab.to_numpy().astype(float) / n
+    pi = np.bincount(a).astype(float) / n
+    pj = np.bincount(b).astype(float) / n
+    ia = ab.index.get_level_values("a").to_numpy()
+    jb = ab.index.get_level_values("b").to_numpy()
+    mi = float((pij * np.log(pij / (pi[ia] * pj[jb]))).sum())
+    ha = -float((pi * np.log(pi)).sum())
+    hb = -float((pj * np.log(pj)).sum())
     return 1.0 if ha + hb == 0 else 2 * mi / (ha + hb)
-

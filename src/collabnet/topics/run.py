@@ -20,6 +20,7 @@ LINKED_WARN = 0.6
 class TopicOptions:
     relatedness: str = "dc"          # dc | edc | bc
     algorithm: str = "leiden"        # leiden | louvain
+    leiden_engine: str = "igraph"    # igraph | leidenalg (the same quality functions; igraph is 10-20x faster)
     quality: str = "cpm"             # cpm | modularity (leiden); louvain is modularity
     resolution: float | None = None  # None: the default rule (CPM) or 1.0 (modularity)
     min_cluster_size: int = 1        # Waltman-van Eck merging below this size (1 = off)
@@ -60,7 +61,7 @@ def _cluster(graph, opts: TopicOptions, resolution: float) -> np.ndarray:
     if opts.algorithm == "louvain":
         m = louvain(graph, resolution=resolution, seed=opts.seed)
     elif opts.algorithm == "leiden":
-        m = leiden(graph, quality=opts.quality, resolution=resolution, seed=opts.seed)
+        m = leiden(graph, quality=opts.quality, resolution=resolution, seed=opts.seed, engine=opts.leiden_engine)
     else:
         raise ValueError(f"unknown algorithm {opts.algorithm!r} (leiden, louvain)")
     return m
@@ -141,6 +142,7 @@ def run_topics(corpus, opts: TopicOptions | None = None, impact: pd.Series | Non
     linked = graph.linked_core_share()
     stats = {"references": rstats, "relatedness": opts.relatedness, "algorithm": opts.algorithm,
              "quality": "modularity" if opts.algorithm == "louvain" else opts.quality,
+             **({"leiden_engine": opts.leiden_engine} if opts.algorithm == "leiden" else {}),
              "resolution": gamma, "resolution_rule": "default" if opts.resolution is None else "user",
              "seed": opts.seed, "links": int(len(graph.weights)), "linked_share": linked,
              "clusters": int(len(sizes)), "described_clusters": len(described),
