@@ -54,9 +54,10 @@ def star_pair():
 
 def test_leiden_stops_where_zero_gain_moves_would_cycle():
     import subprocess
+    import os
     code = ("import sys; sys.path.insert(0, %r); from test_topics import star_pair; "
             "from collabnet.topics.cluster import leiden; print(leiden(star_pair(), 'modularity', 3.0).tolist())"
-            % str(__import__("pathlib").Path(__file__).parent))
+            % os.path.dirname(os.path.abspath(__file__)))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     m = np.array(json.loads(out.stdout))
