@@ -2,13 +2,15 @@
 
 metaknowledge has no country parser: the country is the last ", " element of each address (WoS C1 with
 the [authors] prefix removed; Scopus "Affiliations").  Run inside the venv that has metaknowledge.
-Prints one JSON line: records, nodes, edges, seconds.
+Prints one JSON line: records, nodes, edges, seconds (with ``--labels``: also records per country
+label and the records without one, for bench/correctness.py).
 """
 import itertools
 import json
 import re
 import sys
 import time
+from collections import Counter
 
 import metaknowledge as mk
 import networkx as nx
@@ -16,6 +18,7 @@ import networkx as nx
 t0 = time.perf_counter()
 RC = mk.RecordCollection(sys.argv[1])
 G = nx.Graph()
+labels, none = Counter(), 0
 n = 0
 for r in RC:
     n += 1
@@ -27,8 +30,13 @@ for r in RC:
         aff = r.get("affiliations") or r.get("Affiliations") or ""
         addrs = aff.split("; ") if isinstance(aff, str) else list(aff)
     cs = sorted({a.rstrip(". ").rsplit(", ", 1)[-1].strip() for a in addrs if a and a.strip()})
+    labels.update(cs)
+    none += not cs
     G.add_nodes_from(cs)
     for a, b in itertools.combinations(cs, 2):
         G.add_edge(a, b, weight=G[a][b]["weight"] + 1 if G.has_edge(a, b) else 1)
-print(json.dumps({"records": n, "nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
-                  "seconds": time.perf_counter() - t0}))
+out = {"records": n, "nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
+       "seconds": time.perf_counter() - t0}
+if "--labels" in sys.argv:
+    out.update(labels=dict(sorted(labels.items())), no_country=none)
+print(json.dumps(out))

@@ -1,12 +1,14 @@
 """Peer baseline: a plain pandas + networkx script that builds the country network from a Scopus CSV.
 
 Splits the Affiliations column on "; ", takes the last ", " element as the country (no cleaning),
-and counts co-occurrences into a networkx graph.  Prints one JSON line: records, nodes, edges, seconds.
+and counts co-occurrences into a networkx graph.  Prints one JSON line: records, nodes, edges, seconds
+(with ``--labels``: also records per country label and the records without one, for bench/correctness.py).
 """
 import itertools
 import json
 import sys
 import time
+from collections import Counter
 
 import networkx as nx
 import pandas as pd
@@ -14,8 +16,11 @@ import pandas as pd
 t0 = time.perf_counter()
 df = pd.read_csv(sys.argv[1], usecols=["Affiliations"], dtype=str, keep_default_na=False)
 G = nx.Graph()
+labels, none = Counter(), 0
 for aff in df["Affiliations"]:
     cs = sorted({a.rsplit(", ", 1)[-1].strip() for a in aff.split("; ") if a.strip()})
+    labels.update(cs)
+    none += not cs
     for c in cs:
         G.add_node(c)
     for a, b in itertools.combinations(cs, 2):
@@ -23,5 +28,8 @@ for aff in df["Affiliations"]:
             G[a][b]["weight"] += 1
         else:
             G.add_edge(a, b, weight=1)
-print(json.dumps({"records": len(df), "nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
-                  "seconds": time.perf_counter() - t0}))
+out = {"records": len(df), "nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
+       "seconds": time.perf_counter() - t0}
+if "--labels" in sys.argv:
+    out.update(labels=dict(sorted(labels.items())), no_country=none)
+print(json.dumps(out))
