@@ -132,6 +132,8 @@ def main():
         tools = {}
         if os.path.exists(mk):
             tools["metaknowledge"] = peer(mk, "metaknowledge_country.py", path)
+        else:
+            tools["metaknowledge"] = {"error": "not measured: no bench/work/mk-venv (bench/run.py makes it)"}
         if fmt == "scopus":
             tools["pandas+networkx script"] = peer(sys.executable, "pandas_country.py", path)
         L += [f"### {title}", "", f"`{rel}`", "",
