@@ -133,7 +133,7 @@ def main():
         if os.path.exists(mk):
             tools["metaknowledge"] = peer(mk, "metaknowledge_country.py", path)
         else:
-            tools["metaknowledge"] = {"error": "not measured: no bench/work/mk-venv (bench/run.py makes it)"}
+            tools["metaknowledge"] = {"missing": "not measured: no bench/work/mk-venv (bench/run.py makes it)"}
         if fmt == "scopus":
             tools["pandas+networkx script"] = peer(sys.executable, "pandas_country.py", path)
         L += [f"### {title}", "", f"`{rel}`", "",
@@ -145,8 +145,8 @@ def main():
               f"{len(cn['per_code'])} | {len(cn['per_code'])} | 0 | 0 | 0 | - | - | {cn['no_country']:,} |"]
         notes = []
         for tool, r in tools.items():
-            if "error" in r:
-                L.append(f"| {tool} | fails: {r['error']} | | | | | | | | |")
+            if "error" in r or "missing" in r:
+                L.append(f"| {tool} | {r['missing'] if 'missing' in r else 'fails: ' + r['error']} | | | | | | | | |")
                 continue
             k = classify(r["labels"])
             mine, theirs = set(cn["per_code"]), set(k["records_per_code"])
