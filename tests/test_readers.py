@@ -279,3 +279,50 @@ def test_odd_edges_read_from_the_buffers_are_the_characters():
         expected = [not s or not ("!" <= s[0] <= "~") or not ("!" <= s[-1] <= "~") for s in arr.to_pylist()]
         assert _odd_edges(arr).tolist() == expected
     assert _odd_edges(pa.array(["", ""])).tolist() == [True, True]  # (no data buffer to read)
+
+
+def test_authorship_rows_of_a_chunk_equal_the_per_row_resolution():
+    """chunk_part resolves an address given alone once per chunk (the same string on many rows): its rows
+    are those that authorship_row makes one by one, with one string object per distinct value; an
+    address with an id or a country of its own is resolved on its own row."""
+    from collabnet.clean.resolve import authorship_row
+    from collabnet.clean.thesaurus import Thesaurus
+    from collabnet.read.chunks import AUTH_SCHEMA, chunk_part
+    from collabnet.read.common import new_aff, new_author, new_record
+    tokyo = "Dept. of Physics, University of Tokyo, Tokyo, Japan"
+
+    def records():
+        recs = []
+        for i, affs in enumerate([
+                [new_aff(tokyo)],
+                [new_aff(tokyo), new_aff("Philips Research, Eindhoven, Netherlands")],
+                [new_aff("Dept. of Physics, University of Tokyo, Tokyo", country="JP")],   # a country given
+                [new_aff(tokyo, inst_id="I74801974", inst_name="The University of Tokyo", inst_type="education",
+                         country="JP")],
+                []]):
+            rec = new_record("scopus", "x.csv", i + 1, i + 2)
+            rec["title"] = f"Paper {i}"
+            a = new_author("Sato T.", "Sato, Taro", "123")
+            a["affs"] = affs
+            rec["authors"] = [a, new_author("Jansen P.")]
+            rec["unlinked"] = [new_aff(tokyo)] if i == 4 else []
+            recs.append(rec)
+        return recs
+
+    th = Thesaurus()
+    pool: dict = {}
+    expected = []
+    for i, rec in enumerate(records()):
+        for pos, au in enumerate(rec["authors"]):
+            for aff in au["affs"] or [None]:
+                expected.append(authorship_row(i, pos, au, aff, th, pool))
+        for aff in rec["unlinked"]:
+            expected.append(authorship_row(i, -1, None, aff, th, pool))
+    got = chunk_part(records(), th).authorships.to_pylist()
+    assert [tuple(r[f.name] for f in AUTH_SCHEMA) for r in got] == expected
+    assert len(got) == 12   # 2 + 3 + 2 + 2 + (2 authors without an address, 1 unlinked address)
+    # the address alone and with an id resolve differently: by its parsed name, and by the OpenAlex id
+    keys = [r["institution_key"] for r in got if r["rec"] in (0, 3) and r["position"] == 0]
+    assert keys[0].startswith("name:") and keys[1] == "openalex:I74801974"
+    assert [r["country"] for r in got if r["position"] == 0] == ["JP", "JP", "NL", "JP", "JP", None]
+    assert [r["country"] for r in got if r["position"] == -1] == ["JP"]

@@ -108,14 +108,34 @@ def authorship_row(wid, pos, au, aff, th: Thesaurus, pool: dict):
     """One authorship row.  Names, addresses and institution keys repeat across rows (an institution's
     key on every one of its authorships): each distinct value is kept as one string object (``pool``),
     which saves memory and makes the later group-bys faster (fewer, denser objects to hash and compare)."""
-    name = au["name"] if au else None
+    return author_head(wid, pos, au, pool) + affiliation_tail(aff, th, pool)
+
+
+def author_head(wid, pos, au, pool: dict) -> tuple:
+    """The first six fields of an authorship row: the work, the position and the author's own fields."""
+    if not au:
+        return (wid, pos, None, None, None, False)
+    name = au["name"]
     if name:
         name = pool.setdefault(name, name)
-    aid = au["id"] if au else None
-    orcid = au["orcid"] if au else None
-    corr = bool(au["corresponding"]) if au else False
+    return (wid, pos, name, au["id"], au["orcid"], bool(au["corresponding"]))
+
+
+NO_AFFILIATION = (None, None, None, None, None, None, None, None, False)
+
+
+def raw_only(aff: dict) -> bool:
+    """Whether an affiliation is its raw string alone (no id, ROR, name, type or country given): its
+    :func:`affiliation_tail` then depends on the string (and the thesaurus) only."""
+    return not (aff.get("inst_id") or aff.get("ror") or aff.get("country") or aff.get("inst_name")
+                or aff.get("inst_type"))
+
+
+def affiliation_tail(aff, th: Thesaurus, pool: dict) -> tuple:
+    """The last nine fields of an authorship row: the affiliation resolved (raw string, institution key and
+    name, sector, type, country, thesaurus hit)."""
     if aff is None:
-        return (wid, pos, name, aid, orcid, corr, None, None, None, None, None, None, None, None, False)
+        return NO_AFFILIATION
     raw = aff.get("raw")
     if raw:
         raw = pool.setdefault(raw, raw)
@@ -161,7 +181,7 @@ def authorship_row(wid, pos, au, aff, th: Thesaurus, pool: dict):
         country_src = "unresolved"
     if key:
         key = pool.setdefault(key, key)
-    return (wid, pos, name, aid, orcid, corr, raw, key, inst, sector, sector_src, itype, country, country_src, hit)
+    return (raw, key, inst, sector, sector_src, itype, country, country_src, hit)
 
 
 @lru_cache(maxsize=None)

@@ -25,7 +25,8 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from ..clean.resolve import AUTHORSHIP_COLUMNS, WORK_ID_FIELDS, authorship_row, work_id_from, work_id_of
+from ..clean.resolve import (AUTHORSHIP_COLUMNS, NO_AFFILIATION, WORK_ID_FIELDS, affiliation_tail, author_head,
+                             raw_only, work_id_from, work_id_of)
 from ..clean.thesaurus import Thesaurus
 from ..corpus import decode_strings
 from .common import find_doi
@@ -128,15 +129,31 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
     kinds = {_ref_kind(rec["references"]) for rec in records if rec["references"]}
     plain = len(kinds) == 1 and kinds != {"tuples"}
     ref_recs, ref_counts, ref_strings = [], [], []
+    # an address alone (Scopus, WoS, PubMed, OpenAlex without an institution) resolves the same on each of
+    # its rows: once per chunk
+    tails: dict = {}
+
+    def tail(aff):
+        if aff is None:
+            return NO_AFFILIATION
+        if raw_only(aff):
+            raw = aff.get("raw")
+            t = tails.get(raw)
+            if t is None:
+                t = tails[raw] = affiliation_tail(aff, th, pool)
+            return t
+        return affiliation_tail(aff, th, pool)
+
     for i, rec in enumerate(records):
         authors = rec["authors"]
         keys.append(dedup_keys(rec) + (rec["source"], rec["file"]))
         w_rows.append((i,) + _work_row(rec))
         for pos, au in enumerate(authors):
+            head = author_head(i, pos, au, pool)
             for aff in au["affs"] or [None]:
-                a_rows.append(authorship_row(i, pos, au, aff, th, pool))
+                a_rows.append(head + tail(aff))
         for aff in rec["unlinked"]:
-            a_rows.append(authorship_row(i, -1, None, aff, th, pool))
+            a_rows.append(author_head(i, -1, None, pool) + tail(aff))
         refs = rec["references"]
         if plain and refs:
             ref_recs.append(i)
