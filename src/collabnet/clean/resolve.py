@@ -193,6 +193,14 @@ def _id_fields(itype, cc):
     return sector, sector_src, country, "openalex" if country else None
 
 
+def _name_keys(keys: pd.Series) -> pd.Series:
+    """Whether each institution key is a parsed name's ("name:..."), worked out once per distinct key (a
+    key repeats on every row of its institution)."""
+    codes, uniques = pd.factorize(keys, use_na_sentinel=False)
+    flags = np.fromiter((k.startswith("name:") for k in uniques), dtype=bool, count=len(uniques))
+    return pd.Series(flags[codes], index=keys.index)
+
+
 def _unify_names(a: pd.DataFrame) -> None:
     """One key and one display name per institution.
 
@@ -204,13 +212,13 @@ def _unify_names(a: pd.DataFrame) -> None:
         return
     has = a["institution_key"].notna()
     sub = a.loc[has, ["institution_key", "institution", "country"]]
-    idkeys = sub[~sub["institution_key"].str.startswith("name:")]
+    namerows = _name_keys(sub["institution_key"])
+    idkeys = sub[~namerows]
     by_name = {}
     for key, nm, cc in idkeys.drop_duplicates(["institution_key"]).itertuples(index=False):
         if nm:
             by_name.setdefault(("name:" + name_key(nm), cc), key)
     if by_name:
-        namerows = sub["institution_key"].str.startswith("name:")
         remap = [by_name.get((k, c), k) for k, c in zip(sub.loc[namerows, "institution_key"], sub.loc[namerows, "country"])]
         a.loc[sub.index[namerows.values], "institution_key"] = remap
     sub = a.loc[has, ["institution_key", "institution"]]
