@@ -1,10 +1,11 @@
 """How right each tool's country network is, on the files the speed benchmark reads (bench/run.py times them).
 
-    python bench/correctness.py
+    python bench/correctness.py [--no-pybibx]
 
-For each input the peers that read it (metaknowledge, in bench/work/mk-venv as bench/run.py makes it, and the
-plain pandas + networkx script) print the country label of every record (the last ", " element of each
-address: neither has a country parser), and collabnet reads the file into a corpus.  Each peer label is
+For each input the peers that read it (metaknowledge, in bench/work/mk-venv as bench/run.py makes it, the
+plain pandas + networkx script, and pyBibX in bench/work/pybibx-venv when it is there) print the country
+labels of every record (metaknowledge and the script: the last ", " element of each address, neither has a
+country parser; pyBibX: its own countries of each document), and collabnet reads the file into a corpus.  Each peer label is
 then named by country_converter (an independent library, not collabnet's parser):
 
 - a country: the label names one (its ISO code), and is the most frequent label of that code;
@@ -82,8 +83,9 @@ def classify(labels: dict) -> dict:
     return out
 
 
-def peer(py: str, script: str, path: str) -> dict:
-    r = subprocess.run([py, os.path.join(HERE, "peers", script), path, "--labels"], capture_output=True, text=True)
+def peer(py: str, script: str, path: str, *args) -> dict:
+    r = subprocess.run([py, os.path.join(HERE, "peers", script), path, *args, "--labels"], capture_output=True,
+                       text=True)
     if r.returncode != 0:
         return {"error": (r.stderr.strip().splitlines() or ["failed"])[-1][:160]}
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -111,14 +113,20 @@ def examples(rows, k=4) -> str:
 
 
 def main():
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--no-pybibx", action="store_true", help="skip pyBibX (about 2 minutes on the 5k planted world)")
+    a = ap.parse_args()
     mk = os.path.join(WORK, "mk-venv", "bin", "python")
+    pb = os.path.join(WORK, "pybibx-venv", "bin", "python")
     if not os.path.exists(os.path.join(SHARED, "data")):
         sys.exit(f"no {SHARED}/data: the inputs live there")
     L = ["## Correctness against the peers (bench/correctness.py)", "", machine(), "",
          "What each tool's country network holds, on the files that bench/run.py times (there repeated to 100k records "
          "with fresh ids and titles; the labels, and so every share below, are the same). The peers take the last "
          "\", \" element of each address as its country: metaknowledge has no country parser, and the pandas script "
-         "is the plain way to do it. Their labels are named by country_converter, not by collabnet. "
+         "is the plain way to do it; pyBibX has a country parser of its own, and its countries of each document are "
+         "taken as they are. All their labels are named by country_converter, not by collabnet. "
          "Variant: a second label for a country another label already names (one country, two nodes). "
          "US fragment: \"AK 99503 USA\" (WoS writes \"City, ST ZIP USA\"), or \"MA\" (Scopus \"Boston, MA\"), a node "
          "per state and ZIP code (the United Kingdom's nations, which WoS writes, are named GB). "
@@ -136,6 +144,9 @@ def main():
             tools["metaknowledge"] = {"missing": "not measured: no bench/work/mk-venv (bench/run.py makes it)"}
         if fmt == "scopus":
             tools["pandas+networkx script"] = peer(sys.executable, "pandas_country.py", path)
+        if not a.no_pybibx:
+            tools["pyBibX"] = (peer(pb, "pybibx_country.py", path, fmt) if os.path.exists(pb) else
+                               {"missing": "not measured: no bench/work/pybibx-venv (bench/run.py --pybibx makes it)"})
         L += [f"### {title}", "", f"`{rel}`", "",
               "| tool | records kept | nodes | countries named | variants | US state/ZIP fragments | not a country | "
               "countries collabnet finds, the tool not | the tool's, not collabnet's | records without a country |",

@@ -1,6 +1,8 @@
 """Peer: pyBibX loads a Scopus CSV or WoS file (pbx_probe) and builds its country adjacency matrix.
 
-Run inside the venv that has pybibx.  Prints one JSON line: records, nodes, edges, seconds.
+Run inside the venv that has pybibx.  Prints one JSON line: records, nodes, edges, seconds (with ``--labels``:
+also records per country label, from pyBibX's countries of each document, and the records without one,
+for bench/correctness.py).
 """
 import json
 import sys
@@ -15,5 +17,13 @@ bib._pbx_probe__adjacency_matrix_ctr(1)
 m = bib.matrix_a.sparse.to_coo()
 nodes = int(((m.sum(axis=0) > 0).sum()))
 edges = int((m.nnz - m.diagonal().astype(bool).sum()) // 2)
-print(json.dumps({"records": int(bib.data.shape[0]), "nodes": nodes, "edges": edges,
-                  "seconds": time.perf_counter() - t0}))
+out = {"records": int(bib.data.shape[0]), "nodes": nodes, "edges": edges, "seconds": time.perf_counter() - t0}
+if "--labels" in sys.argv:
+    from collections import Counter
+    labels, none = Counter(), 0
+    for cs in bib.ctr:
+        found = sorted({c.strip() for c in cs if isinstance(c, str) and c.strip() and c.strip() != "UNKNOWN"})
+        labels.update(found)
+        none += not found
+    out.update(labels=dict(sorted(labels.items())), no_country=none)
+print(json.dumps(out))
