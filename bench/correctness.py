@@ -68,7 +68,7 @@ def classify(labels: dict) -> dict:
     for lab, n in labels.items():
         if codes.get(lab):
             by_code[codes[lab]].append((n, lab))
-        elif lab not in UK_NATIONS and US_FRAGMENT.match(lab):
+        elif US_FRAGMENT.match(lab):  # (the UK's nations are named above)
             out["us_fragment"].append((n, lab))
         else:
             out["not_country"].append((n, lab))
@@ -96,7 +96,7 @@ def collabnet_countries(path: str) -> dict:
     rep = {}
     c = collabnet.read(path, progress=False)
     wc = c.work_countries()
-    per = wc.drop_duplicates().groupby("country")["work_id"].nunique()
+    per = wc.groupby("country")["work_id"].nunique()
     files = c.meta.get("inputs") or []
     rep["records"] = sum(int(f.get("records", 0)) for f in files)
     rep["skipped"] = sum(sum(f.get("skipped", {}).values()) for f in files)

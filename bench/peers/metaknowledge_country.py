@@ -6,11 +6,11 @@ Prints one JSON line: records, nodes, edges, seconds (with ``--labels``: also re
 label and the records without one, for bench/correctness.py).
 """
 import itertools
-import json
 import re
 import sys
 import time
-from collections import Counter
+
+from _labels import Labels, emit  # (bench/peers/_labels.py, next to this script)
 
 import metaknowledge as mk
 import networkx as nx
@@ -18,7 +18,7 @@ import networkx as nx
 t0 = time.perf_counter()
 RC = mk.RecordCollection(sys.argv[1])
 G = nx.Graph()
-labels, none = Counter(), 0
+labels = Labels()
 n = 0
 for r in RC:
     n += 1
@@ -30,13 +30,10 @@ for r in RC:
         aff = r.get("affiliations") or r.get("Affiliations") or ""
         addrs = aff.split("; ") if isinstance(aff, str) else list(aff)
     cs = sorted({a.rstrip(". ").rsplit(", ", 1)[-1].strip() for a in addrs if a and a.strip()})
-    labels.update(cs)
-    none += not cs
+    labels.add(cs)
     G.add_nodes_from(cs)
     for a, b in itertools.combinations(cs, 2):
         G.add_edge(a, b, weight=G[a][b]["weight"] + 1 if G.has_edge(a, b) else 1)
 out = {"records": n, "nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
        "seconds": time.perf_counter() - t0}
-if "--labels" in sys.argv:
-    out.update(labels=dict(sorted(labels.items())), no_country=none)
-print(json.dumps(out))
+emit(out, labels)

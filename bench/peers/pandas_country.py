@@ -5,10 +5,10 @@ and counts co-occurrences into a networkx graph.  Prints one JSON line: records,
 (with ``--labels``: also records per country label and the records without one, for bench/correctness.py).
 """
 import itertools
-import json
 import sys
 import time
-from collections import Counter
+
+from _labels import Labels, emit  # (bench/peers/_labels.py, next to this script)
 
 import networkx as nx
 import pandas as pd
@@ -16,11 +16,10 @@ import pandas as pd
 t0 = time.perf_counter()
 df = pd.read_csv(sys.argv[1], usecols=["Affiliations"], dtype=str, keep_default_na=False)
 G = nx.Graph()
-labels, none = Counter(), 0
+labels = Labels()
 for aff in df["Affiliations"]:
     cs = sorted({a.rsplit(", ", 1)[-1].strip() for a in aff.split("; ") if a.strip()})
-    labels.update(cs)
-    none += not cs
+    labels.add(cs)
     for c in cs:
         G.add_node(c)
     for a, b in itertools.combinations(cs, 2):
@@ -30,6 +29,4 @@ for aff in df["Affiliations"]:
             G.add_edge(a, b, weight=1)
 out = {"records": len(df), "nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
        "seconds": time.perf_counter() - t0}
-if "--labels" in sys.argv:
-    out.update(labels=dict(sorted(labels.items())), no_country=none)
-print(json.dumps(out))
+emit(out, labels)

@@ -4,9 +4,10 @@ Run inside the venv that has pybibx.  Prints one JSON line: records, nodes, edge
 also records per country label, from pyBibX's countries of each document, and the records without one,
 for bench/correctness.py).
 """
-import json
 import sys
 import time
+
+from _labels import Labels, emit  # (bench/peers/_labels.py, next to this script)
 
 t0 = time.perf_counter()
 from pybibx.base import pbx_probe  # noqa: E402  (its import alone takes seconds: part of the cost)
@@ -18,12 +19,8 @@ m = bib.matrix_a.sparse.to_coo()
 nodes = int(((m.sum(axis=0) > 0).sum()))
 edges = int((m.nnz - m.diagonal().astype(bool).sum()) // 2)
 out = {"records": int(bib.data.shape[0]), "nodes": nodes, "edges": edges, "seconds": time.perf_counter() - t0}
-if "--labels" in sys.argv:
-    from collections import Counter
-    labels, none = Counter(), 0
+labels = Labels()
+if "--labels" in sys.argv:  # (only then: bib.ctr is a list per document, walked here once)
     for cs in bib.ctr:
-        found = sorted({c.strip() for c in cs if isinstance(c, str) and c.strip() and c.strip() != "UNKNOWN"})
-        labels.update(found)
-        none += not found
-    out.update(labels=dict(sorted(labels.items())), no_country=none)
-print(json.dumps(out))
+        labels.add(sorted({c.strip() for c in cs if isinstance(c, str) and c.strip() and c.strip() != "UNKNOWN"}))
+emit(out, labels)
