@@ -1,4 +1,6 @@
 """Each reader on a small hand-written fixture, with the exact rows it must produce."""
+import json
+
 import pytest
 
 import collabnet
@@ -147,6 +149,36 @@ def test_corpus_survives_save_and_load(tmp_path, fixture_path, monkeypatch, slic
         assert list(a.dtypes) == list(b.dtypes), name
         assert a.equals(b), name
     assert back.meta["inputs"] == c.meta["inputs"]
+
+
+@pytest.mark.parametrize("slice_rows", [250_000, 3])
+def test_read_into_writes_the_corpus_that_read_gives(tmp_path, fixture_path, monkeypatch, slice_rows):
+    """``read_into`` (what the build runs) writes the references straight from the parts' Arrow
+    dictionaries, merged works' references included: what loads back equals ``collabnet.read``."""
+    import collabnet.corpus as cc
+    from collabnet.read import read_into
+    monkeypatch.setattr(cc, "PARQUET_SLICE", slice_rows)
+    # two more works that cite, read last: their rows come before the merged work's in the parts, after it
+    # in the table
+    more = tmp_path / "more.jsonl"
+    more.write_text("".join(json.dumps({"id": f"https://openalex.org/W{i}", "title": f"Work {i}", "publication_year": 2021,
+                                        "type": "article", "authorships": [],
+                                        "referenced_works": [f"https://openalex.org/W{j}" for j in refs]}) + "\n"
+                            for i, refs in ((7, (1, 2, 50)), (8, (7, 51)))), encoding="utf-8")
+    files = [fixture_path(n) for n in ("scopus_2023.csv", "wos_plain.txt", "openalex_works.jsonl", "medline.nbib")]
+    files.append(str(more))
+    c = collabnet.read(*files, progress=False)
+    read_into(tmp_path / "corpus", *files, progress=False)
+    back = cc.Corpus.load(tmp_path / "corpus")
+    r = back.references
+    assert len(r[r["work_id"] == "W1"]) == 6      # the merged work's union (2 + 2 + 2), in the table's order
+    assert r["work_id"].tolist()[-5:] == ["W7"] * 3 + ["W8"] * 2
+    assert r["raw"].tolist()[-5:] == ["W1", "W2", "W50", "W7", "W51"]
+    assert int(r["position"].max()) >= 3 and r["cited_work_id"].isna().all()
+    for name in ("works", "authorships", "references"):
+        a, b = getattr(c, name), getattr(back, name)
+        assert list(a.dtypes) == list(b.dtypes), name
+        assert a.equals(b), name
 
 
 def test_wos_reprint_names_and_block_cuts_match_the_patterns_they_replace():

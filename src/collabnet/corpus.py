@@ -122,7 +122,11 @@ class Corpus:
         """Write the tables as Parquet and meta.json; nothing is left half-written."""
         def write(put):
             for name in TABLES:
-                put(name, getattr(self, name))
+                table = getattr(self, name)
+                if name == "references" and _unresolved_references(table):
+                    # (as ``collabnet build`` writes them, byte for byte, whichever engine read them)
+                    table = (reference_schema(), _frame_batches(table, reference_schema(), PARQUET_SLICE))
+                put(name, table)
             put("meta", self.meta)
         write_corpus(directory, write)
 
@@ -146,7 +150,8 @@ class Corpus:
 
 
 def write_corpus(directory, write) -> None:
-    """Write a corpus folder: ``write(put)`` calls ``put(name, DataFrame)`` for each table and
+    """Write a corpus folder: ``write(put)`` calls ``put(name, DataFrame or (Arrow schema, record
+    batches))`` for each table and
     ``put("meta", dict)``; the files go to a temporary folder that replaces ``directory`` at the end,
     so nothing is ever left half-written."""
     directory = os.fspath(directory)
@@ -159,6 +164,8 @@ def write_corpus(directory, write) -> None:
             with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as f:
                 json.dump(value, f, indent=1, sort_keys=True, ensure_ascii=False, default=str)
                 f.write("\n")
+        elif isinstance(value, tuple):   # (Arrow schema, record batches)
+            _write_batches(*value, os.path.join(tmp, f"{name}.parquet"))
         else:
             _write_parquet(value, os.path.join(tmp, f"{name}.parquet"))
     try:
@@ -272,6 +279,36 @@ def decode_strings(columns: list, idx=None) -> list:
         out.append(objs[c if idx is None else c[idx]])
         at += len(col)
     return out
+
+
+def reference_schema():
+    """The Arrow schema of references.parquet before topics resolve ``cited_work_id`` (all missing)."""
+    import pyarrow as pa
+    return pa.schema([("work_id", pa.string()), ("position", pa.int64()), ("raw", pa.string()),
+                      ("doi", pa.string()), ("openalex_id", pa.string()), ("cited_work_id", pa.null())])
+
+
+def _unresolved_references(df: pd.DataFrame) -> bool:
+    """Whether ``df`` is a references table whose ``cited_work_id`` is all missing."""
+    names = reference_schema().names
+    return list(df.columns) == names and not df["cited_work_id"].notna().any()
+
+
+def _frame_batches(df: pd.DataFrame, schema, rows: int):
+    """The rows of ``df`` as Arrow record batches of ``schema`` (no pandas metadata), ``rows`` at a time."""
+    import pyarrow as pa
+    for at in range(0, len(df), rows):
+        part = df.iloc[at:at + rows]
+        yield pa.RecordBatch.from_arrays([pa.array(part[f.name].to_numpy(), type=f.type, from_pandas=True)
+                                          for f in schema], schema=schema)
+
+
+def _write_batches(schema, batches, path: str) -> None:
+    """Arrow record batches as Parquet, one row group each (what :func:`_read_parquet` reads back)."""
+    import pyarrow.parquet as pq
+    with pq.ParquetWriter(path, schema) as w:
+        for b in batches:
+            w.write_batch(b)
 
 
 def _write_parquet(df: pd.DataFrame, path: str, rows: int = PARQUET_SLICE) -> None:

@@ -433,7 +433,8 @@ def corpus_of(asm: Assembly, reports: list[FileReport], thesaurus: Thesaurus | N
         spent += time.perf_counter() - t
         works = None
         t = time.perf_counter()
-        put("references", finish_references(references()))
+        from ..corpus import PARQUET_SLICE
+        put("references", references(PARQUET_SLICE))   # (Arrow batches: no Python string made)
         spent += time.perf_counter() - t
         refs = None
     else:

@@ -28,7 +28,7 @@ import pyarrow as pa
 from ..clean.resolve import (AUTHORSHIP_COLUMNS, NO_AFFILIATION, WORK_ID_FIELDS, affiliation_tail, author_head,
                              raw_only, work_id_from, work_id_of)
 from ..clean.thesaurus import Thesaurus
-from ..corpus import decode_strings
+from ..corpus import decode_strings, reference_schema
 from .common import find_doi
 from .merge import Grouper, dedup_ci, dedup_keys, dedup_refs, merge_rows, rank
 
@@ -410,9 +410,11 @@ def assemble(asm: Assembly, reports: list, keep_retracted: bool = False):
     def authorships() -> dict:
         return _rows(held.pop("authorships"), offsets, is_base, groups_of, slot_of_group, wid)
 
-    def references() -> dict:
+    def references(batch_rows: int | None = None):
         refs = held.pop("references")
         extra = _merged_refs(refs, offsets, multi, keep, slot_of_group, lambda r: rank(source_file[r][0]))
+        if batch_rows is not None:
+            return _ref_batches(refs, offsets, single, groups_of, slot_of_group, wid, extra, batch_rows)
         return _rows(refs, offsets, single, groups_of, slot_of_group, wid, extra=extra)
 
     return works_df, authorships, references, excluded, dict(g.steps)
@@ -437,12 +439,10 @@ def _take_columns(tables: list, names: tuple, idx: np.ndarray) -> list:
                            for n in names], idx)
 
 
-def _rows(tables: list, offsets: list, want: np.ndarray, groups_of: np.ndarray, slot_of_group: np.ndarray,
-          work_ids: np.ndarray, extra: dict | None = None) -> dict:
-    """Columns (name -> numpy array) of the rows of the records that ``want`` marks, in work order (the
-    rows of one record keep their order), with ``rec`` replaced by ``work_id``; ``extra``: columns of
-    more rows (``slot``: their work's position) to add.  The parts' tables are dropped column by column
-    as the result is made, so the memory of both is never held whole."""
+def _row_order(tables: list, offsets: list, want: np.ndarray, groups_of: np.ndarray, slot_of_group: np.ndarray,
+               extra: dict | None):
+    """(rows of the parts' tables wanted, or None: all; the work slot of each wanted row, then of each
+    ``extra`` row; the order that sorts them by slot, stably, or None: already sorted)."""
     rec = _records_of(tables, offsets)
     sel = want[rec]
     # (usually every row is wanted and already in work order: then no row is copied twice)
@@ -452,6 +452,16 @@ def _rows(tables: list, offsets: list, want: np.ndarray, groups_of: np.ndarray, 
     if extra is not None:
         slot = np.concatenate([slot, np.asarray(extra["slot"], dtype=np.int64)])
     order = None if bool((slot[1:] >= slot[:-1]).all()) else np.argsort(slot, kind="stable")
+    return idx, slot, order
+
+
+def _rows(tables: list, offsets: list, want: np.ndarray, groups_of: np.ndarray, slot_of_group: np.ndarray,
+          work_ids: np.ndarray, extra: dict | None = None) -> dict:
+    """Columns (name -> numpy array) of the rows of the records that ``want`` marks, in work order (the
+    rows of one record keep their order), with ``rec`` replaced by ``work_id``; ``extra``: columns of
+    more rows (``slot``: their work's position) to add.  The parts' tables are dropped column by column
+    as the result is made, so the memory of both is never held whole."""
+    idx, slot, order = _row_order(tables, offsets, want, groups_of, slot_of_group, extra)
     out = {"work_id": work_ids[slot if order is None else slot[order]]}
     del slot
     names = [f.name for f in (tables[0].schema if tables else []) if f.name != "rec"]
@@ -465,6 +475,60 @@ def _rows(tables: list, offsets: list, want: np.ndarray, groups_of: np.ndarray, 
             out[name] = col if order is None else col[order]
         tables = [t.drop(list(group)) for t in tables]
     return {n: out[n] for n in ["work_id"] + names}
+
+
+REF_OUT_SCHEMA = reference_schema()
+
+
+def _ref_batches(tables: list, offsets: list, want: np.ndarray, groups_of: np.ndarray, slot_of_group: np.ndarray,
+                 work_ids: np.ndarray, extra: dict | None, batch_rows: int):
+    """The references table that :func:`_rows` gives (plus ``cited_work_id``, all missing), as (schema,
+    Arrow record batches of at most ``batch_rows`` rows), for writing: the strings are gathered from the
+    parts' dictionaries a batch at a time and never become Python objects, and the dictionaries are not
+    unified (no string is hashed): the file holds the same values."""
+    import pyarrow.compute as pc
+    idx, slot, order = _row_order(tables, offsets, want, groups_of, slot_of_group, extra)
+    n = sum(len(t) for t in tables)
+    src = np.arange(n, dtype=np.int64) if idx is None else idx   # each row's row in the parts' tables
+    if extra is not None:                                          # (the extra rows come after them)
+        src = np.concatenate([src, n + np.arange(len(extra["slot"]), dtype=np.int64)])
+    if order is not None:
+        src, slot = src[order], slot[order]
+    del idx, order
+    position = np.concatenate([t.column("position").to_numpy() for t in tables] +
+                              [np.asarray(extra["position"] if extra else [], dtype=np.int64)])[src]
+    strings = {}
+    for name in ("raw", "doi", "openalex_id"):
+        # one code space for the column: the parts' dictionaries one after the other, then the extra values
+        words, codes, base = [], [], 0
+        for i, t in enumerate(tables):
+            for c in t.column(name).chunks:
+                ind = pc.fill_null(c.indices, -1).to_numpy().astype(np.int64)
+                codes.append(np.where(ind < 0, -1, ind + base))
+                words.append(c.dictionary.cast(pa.large_string()))   # (no 2 GB limit on the whole)
+                base += len(c.dictionary)
+            tables[i] = t.drop([name])
+        if extra is not None:
+            values = pa.array(extra[name], type=pa.large_string())
+            words.append(values)
+            codes.append(np.where(np.asarray(values.is_null()), -1, base + np.arange(len(values), dtype=np.int64)))
+        code = np.concatenate(codes)[src] if codes else np.zeros(0, dtype=np.int64)
+        strings[name] = (pa.concat_arrays(words) if words else pa.array([], pa.large_string()), code)
+        del words, codes
+    tables.clear()
+    del src
+
+    def batches():
+        for at in range(0, len(slot), batch_rows):
+            end = at + batch_rows
+            cols = [pa.array(work_ids[slot[at:end]], type=pa.string()), pa.array(position[at:end], pa.int64())]
+            for name in ("raw", "doi", "openalex_id"):
+                words, code = strings[name]
+                k = code[at:end]
+                cols.append(words.take(pa.array(k, mask=k < 0)).cast(pa.string()))
+            cols.append(pa.nulls(len(cols[0])))
+            yield pa.RecordBatch.from_arrays(cols, schema=REF_OUT_SCHEMA)
+    return REF_OUT_SCHEMA, batches()
 
 
 def _merged_refs(refs: list, offsets: list, multi: dict, keep: np.ndarray, slot_of_group: np.ndarray,
