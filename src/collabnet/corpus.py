@@ -122,11 +122,7 @@ class Corpus:
         """Write the tables as Parquet and meta.json; nothing is left half-written."""
         def write(put):
             for name in TABLES:
-                table = getattr(self, name)
-                if name == "references" and _unresolved_references(table):
-                    # (as ``collabnet build`` writes them, byte for byte, whichever engine read them)
-                    table = (reference_schema(), _frame_batches(table, reference_schema(), PARQUET_SLICE))
-                put(name, table)
+                put(name, getattr(self, name))
             put("meta", self.meta)
         write_corpus(directory, write)
 
@@ -166,6 +162,10 @@ def write_corpus(directory, write) -> None:
                 f.write("\n")
         elif isinstance(value, tuple):   # (Arrow schema, record batches)
             _write_batches(*value, os.path.join(tmp, f"{name}.parquet"))
+        elif name == "references" and _unresolved_references(value):
+            # in the schema of the batches that ``collabnet build`` writes: the same bytes from either engine
+            schema = reference_schema()
+            _write_batches(schema, _frame_batches(value, schema, PARQUET_SLICE), os.path.join(tmp, f"{name}.parquet"))
         else:
             _write_parquet(value, os.path.join(tmp, f"{name}.parquet"))
     try:
