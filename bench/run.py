@@ -265,7 +265,7 @@ def main():
             print(name, {k: round(v.get("wall", 0), 1) for k, v in res.items()}, flush=True)
     # a --quick run (scale 1 only) keeps its own section, so it never overwrites a full run's figures
     if a.peers_only:
-        section = "peers"
+        section = "peers-pybibx" if a.pybibx else "peers"  # (pyBibX at 100k: a run of its own, kept apart)
     elif partial:
         section = "build-" + "-".join(f"s{x}" for x in scales + ([200] if a.scale200 else [])) + (
             "" if a.formats == ",".join(FORMATS) else "-" + a.formats.replace(",", "-"))
