@@ -3,9 +3,10 @@
     python bench/run.py --quick          # scale 1 only (about 5k works), no peers at 100k
     python bench/run.py                  # scales 1 and 20 (~105k works), peers at ~100k records
     python bench/run.py --scale200       # also scale 200 (~1M works, OpenAlex only; about 1.3 GB gzip)
-    python bench/run.py --pybibx         # also pyBibX at ~100k records (about 10 minutes)
+    python bench/run.py --pybibx         # also pyBibX at ~100k records (19-22 minutes on the scale-20 file)
     python bench/run.py --scales 200 --no-peers   # one part alone (its own section of RESULTS.md)
     python bench/run.py --peers-only     # only the ~100k-record peers (pyBibX at 5k unless --no-pybibx)
+    python bench/run.py --peers-only --pybibx   # the peers with pyBibX at 100k (section "peers-pybibx")
 
 Everything runs in child processes; peak memory is each child's max RSS (os.wait4).  Peers run in
 their own virtual environments under bench/work/ (created here: metaknowledge, pyBibX), never in the
