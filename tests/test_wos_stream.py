@@ -89,6 +89,18 @@ def test_odd_line_breaks_go_to_the_parser(tmp_path, monkeypatch):
     assert wos_stream._odd_breaks(b"a\r\nb\n") is False and wos_stream._odd_breaks(b"a\rb\n") is True
 
 
+def test_odd_breaks_and_er_lines_are_found_as_a_search_finds_them():
+    odd = wos_stream._odd_breaks
+    assert odd(b"a\xe2\x80\xa8b\n") and odd(b"a\xe2\x80\xa9b") and odd(b"x\xc2\x85") and odd(b"\x1e")
+    # every byte of U+2028 and U+0085 is there, never in that order: not an odd break
+    assert not odd(b"\xe2\x80\x99 \xc3\xa8 \xc3\xa9 \xc2\xa0 \xc3\x85 a\r\n")
+    rng = random.Random(5)
+    for _ in range(400):
+        buf = bytes(rng.choice(b"\nER x") for _ in range(rng.randint(0, 30)))
+        want = [i for i in range(len(buf)) if buf.startswith(b"\nER", i)]
+        assert wos_stream._er_starts(buf) == want, buf
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_mutated_exports_equal_the_parser(tmp_path, monkeypatch, seed):
     """A real export (the fixture without ../shared) with odd lines put in, lines deleted and padded,

@@ -58,7 +58,7 @@ def blocks(path: str, size: int, keep=None):
                 exc.block = b  # (two processes: the error of the first block in the file is the one said)
                 raise
             yield b, recs, rep
-        nl = buf.count(b"\n")
+        nl = int(np.count_nonzero(np.frombuffer(buf, np.uint8) == 10))
         line0 += _splitlines_count(buf, nl, odd)
         nl0 += nl
 
@@ -88,8 +88,8 @@ def _after_er(buf: bytes, size: int, last: bool) -> int | None:
     """Where the ``size``-th ER line of ``buf`` ends (after its "\\n"); with fewer, the last one if
     ``last``, else None.  The line must be an ER line to either parser: "ER", or "ER " and more, with
     no other line break, and end in "\\n"."""
-    seen, end, i = 0, None, buf.find(b"\nER")
-    while i >= 0:
+    seen, end = 0, None
+    for i in _er_starts(buf):
         j = buf.find(b"\n", i + 1)
         if j < 0:
             break
@@ -98,8 +98,27 @@ def _after_er(buf: bytes, size: int, last: bool) -> int | None:
             end = j + 1
             if seen == size:
                 return end
-        i = buf.find(b"\nER", j)
     return end if last else None
+
+
+_NL_E = 10 + 256 * ord("E")  # b"\nE" read as a little-endian uint16
+
+
+def _er_starts(buf: bytes) -> list[int]:
+    """The offsets of every b"\\nER" in ``buf``, in order (numpy over byte pairs, not a search per
+    record)."""
+    n = len(buf) - 2  # (the last place b"\nER" can start)
+    if n <= 0:
+        return []
+    at = []
+    for k in (0, 1):
+        m = (len(buf) - k) // 2
+        pairs = np.frombuffer(buf, "<u2", count=m, offset=k)
+        at.append(np.flatnonzero(pairs == _NL_E) * 2 + k)
+    at = np.sort(np.concatenate(at))
+    at = at[at < n]
+    a = np.frombuffer(buf, np.uint8)
+    return at[a[at + 2] == ord("R")].tolist()
 
 
 def _is_er_line(line: bytes) -> bool:
@@ -112,8 +131,12 @@ def _is_er_line(line: bytes) -> bool:
 
 
 def _odd_breaks(buf: bytes) -> bool:
-    cr = buf.count(b"\r")
-    return bool(cr and buf.count(b"\r\n") != cr) or any(c in buf for c in _BREAKS)
+    if b"\r" in buf:
+        cr = buf.count(b"\r")
+        if buf.count(b"\r\n") != cr:
+            return True
+    # a break of more than one byte is looked for only when each of its bytes is there (memchr, fast)
+    return any(all(c[k:k + 1] in buf for k in range(len(c) - 1, -1, -1)) and c in buf for c in _BREAKS)
 
 
 def _splitlines_count(buf: bytes, nl: int, odd: bool) -> int:
