@@ -6,6 +6,8 @@ import io
 import os
 import re
 
+import numpy as np
+
 from ..errors import InputError
 from .common import (FileReport, canonical_doc_type, new_aff, new_author, new_record, norm_doi,
                      parse_int, parse_year)
@@ -295,6 +297,7 @@ class ArrowRows:
         self.csv = None      # the csv module's reader, once a window failed
         self.tail = False    # the stream has ended: what is left in buf (and the mark) goes to the csv module
         self.done = False
+        self._area = None    # the buffer the windows are read into (see _window)
 
     def __iter__(self):
         return self
@@ -316,15 +319,27 @@ class ArrowRows:
                 self._window()
 
     def _window(self) -> None:
-        more = self.raw.read(ARROW_WINDOW)
-        data = self.buf + more if self.buf else more
-        eof = len(more) < ARROW_WINDOW
+        n0 = len(self.buf)
+        if n0 < ARROW_WINDOW:
+            # a window of ARROW_WINDOW bytes, the unparsed ones first, in one buffer used again and again
+            # (a fresh one per window costs as much as reading it: its pages are faulted in)
+            if self._area is None:
+                self._area = bytearray(ARROW_WINDOW)
+            with memoryview(self._area) as area:
+                area[:n0] = self.buf
+                got = n0 + _read_into(self.raw, area[n0:])
+                eof = got < ARROW_WINDOW
+                data = bytes(area[:got]) if eof else self._area
+        else:  # (a row longer than a window, read on)
+            more = self.raw.read(ARROW_WINDOW)
+            data = self.buf + more
+            eof = len(more) < ARROW_WINDOW
         ends, lines = _certain_row_ends(data, eof)
         if not ends and not eof:
             if len(data) > 4 * ARROW_WINDOW:  # no certain row end for this long: a stray quote
                 self._to_csv(data)
             else:
-                self.buf = data  # (a row longer than a window: read on)
+                self.buf = bytes(data)  # (a row longer than a window: read on; a copy, not the buffer)
             return
         rows = self._parse(data, ends, lines) if ends else []
         if rows is None:
@@ -332,7 +347,7 @@ class ArrowRows:
         if rows is None:
             self._to_csv(data)
             return
-        self.buf = data[ends[-1]:] if ends else data
+        self.buf = data[ends[-1]:] if ends else bytes(data)  # (copies: the buffer is read into again)
         base = self.line_num
         self.rows = iter([(row, base + n) for row, n in rows])
         if eof:
@@ -414,6 +429,17 @@ class ArrowRows:
                                 newline="")
         self.csv = csv.reader(itertools.chain(text, [SPLIT_MARK + "\n"]) if self.mark else text)
         self.buf, self.rows, self.tail = b"", iter(()), False
+
+
+def _read_into(raw, view) -> int:
+    """Bytes read from ``raw`` into ``view`` until it is full or the stream ends; how many."""
+    got = 0
+    while got < len(view):
+        n = raw.readinto(view[got:])
+        if not n:
+            break
+        got += n
+    return got
 
 
 def _certain_row_ends(data: bytes, eof: bool) -> tuple[list, list]:
@@ -512,15 +538,21 @@ def _open_range(path: str, start: int, stop: int | None):
                             encoding="utf-8-sig" if start == 0 else "utf-8", newline="")
 
 
+def _count(data: bytes, byte: int) -> int:
+    """``data.count(bytes([byte]))``, with numpy (several times faster on megabytes)."""
+    return int(np.count_nonzero(np.frombuffer(data, np.uint8) == byte))
+
+
 def _line_ends(data: bytes) -> int:
     """Line ends in ``data`` as a reader opened with newline="" counts them (\n, \r\n, \r)."""
-    cr = data.count(b"\r")
-    return data.count(b"\n") + (cr - data.count(b"\r\n") if cr else 0)  # (most files have no \r at all)
+    cr = _count(data, 13) if b"\r" in data else 0  # (most files have no \r at all: memchr says so)
+    return _count(data, 10) + (cr - data.count(b"\r\n") if cr else 0)
 
 
-def _scan(path: str, start: int, stop: int) -> tuple[int, int, bytes]:
-    """(quotes, line ends, last byte) of bytes [start, stop) of a file, in one read of them."""
-    quotes = lines = 0
+def _scan(path: str, start: int, stop: int, quotes: bool = True) -> tuple[int, int, bytes]:
+    """(quotes, line ends, last byte) of bytes [start, stop) of a file, in one read of them (the quotes
+    0 when not ``quotes``)."""
+    n_quotes = lines = 0
     last = b""
     with open(path, "rb") as f:
         f.seek(start)
@@ -530,10 +562,11 @@ def _scan(path: str, start: int, stop: int) -> tuple[int, int, bytes]:
             if not chunk:
                 break
             left -= len(chunk)
-            quotes += chunk.count(b'"')
+            if quotes:
+                n_quotes += _count(chunk, 34)
             lines += _line_ends(chunk) - (last == b"\r" and chunk[:1] == b"\n")  # a \r\n across two reads
             last = chunk[-1:]
-    return quotes, lines, last
+    return n_quotes, lines, last
 
 
 def cut_file(path: str, piece_bytes: int) -> list[tuple[int, int | None, int]]:
@@ -581,7 +614,7 @@ def file_halves(path: str, pieces: list):
     (_, at, _), (_, _, lines) = pieces
 
     def second() -> Layout:
-        return piece_layout(path, at, None, _scan(path, 0, at)[1] if lines is None else lines, mark=False)
+        return piece_layout(path, at, None, _scan(path, 0, at, quotes=False)[1] if lines is None else lines, mark=False)
     return piece_layout(path, 0, at, 0, mark=True), second
 
 
