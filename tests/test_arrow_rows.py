@@ -5,6 +5,7 @@ import importlib
 import io
 from collections import Counter
 
+import pandas as pd
 import pytest
 
 from collabnet.errors import InputError
@@ -169,3 +170,55 @@ def test_pieces_cut_by_a_fooled_quote_count_read_as_the_csv_module_reads_them(tm
         assert got[0] == got[1], (start, stop)
         marks.append(got[1][1])
     assert not all(marks[:-1])  # (some cut is caught: the file is read whole)
+
+
+def test_references_kept_in_arrow_give_the_csv_modules_corpus(tmp_path, monkeypatch):
+    """The References field of rows parsed by pyarrow stays in Arrow (a FieldRef) to chunk_part: with
+    fields that are blank, a missing-value mark, padded with spaces or no-break spaces, ending in "; ",
+    with accents at their edges, and a row whose only field is "NA" there, the corpus (works, authorships,
+    references) and the read report are the csv module's."""
+    import collabnet
+    from collabnet.read.common import FieldRef
+    rd = importlib.import_module("collabnet.read")
+    rows = list(csv.reader(open(FIXTURES / "scopus_2023.csv", encoding="utf-8-sig", newline="")))
+    header, first = rows[0], rows[1]
+    col = {h: i for i, h in enumerate(header)}
+    fields = ["NA", "   ", " Smith J., A paper, (2001); Doe K., B, 10.1000/xyz1 ", "\u00a0Ref C (1999); ",
+              "Ref D (2002);  ", "é ref E; Ref F, 10.1000/XYZ1 é", "N/A ", "", first[col["References"]]]
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(header)
+    for i, refs in enumerate(fields):
+        r = list(first)
+        r[col["EID"]], r[col["DOI"]], r[col["Title"]] = f"2-s2.0-7{i:09d}", f"10.9999/rf.{i}", f"Refs {i}"
+        r[col["References"]] = refs
+        w.writerow(r)
+    only = [""] * len(header)
+    only[col["References"]] = "NA"
+    w.writerow(only)
+    p = tmp_path / "refs.csv"
+    p.write_bytes(out.getvalue().encode("utf-8"))
+    monkeypatch.setattr(rd, "STREAM_FROM_BYTES", 0)
+    monkeypatch.setattr(rd, "SPLIT_FROM_BYTES", 1 << 40)
+    seen = []
+    field_refs = sc._field_refs
+    monkeypatch.setattr(sc, "_field_refs", lambda column: seen.append(1) or field_refs(column))
+    got = []
+    for arrow in (False, True):
+        monkeypatch.setattr(sc, "ARROW", arrow)
+        c = collabnet.read(str(p), progress=False)
+        got.append((c.works, c.authorships, c.references, c.meta))
+    assert seen  # (the pyarrow read kept the field in Arrow)
+    for a, b in zip(got[0][:3], got[1][:3]):
+        pd.testing.assert_frame_equal(a, b)
+    assert got[0][3] == got[1][3]
+    refs = got[1][2]
+    # by hand: rows 0, 1, 6, 7 have none; row 2 has two, 3 and 4 one each, 5 two (one DOI, found in it)
+    by_title = dict(zip(got[1][0]["work_id"], got[1][0]["title"]))
+    counts = refs.groupby(refs["work_id"].map(by_title)).size().to_dict()
+    assert {k: v for k, v in counts.items() if k != "Refs 8"} == {"Refs 2": 2, "Refs 3": 1, "Refs 4": 1, "Refs 5": 2}
+    assert sorted(refs.loc[refs["work_id"].map(by_title) == "Refs 3", "raw"]) == ["Ref C (1999);"]  # (the field is stripped first)
+    assert sorted(refs.loc[refs["work_id"].map(by_title) == "Refs 5", "raw"]) == ["Ref F, 10.1000/XYZ1 é", "é ref E"]
+    # a FieldRef is its text wherever a string is asked for
+    a = FieldRef(__import__("pyarrow").array(["x y"]), 0)
+    assert a == "x y" and "x y" == a and a.strip() == "x y" and __import__("pickle").loads(__import__("pickle").dumps(a)) == "x y"

@@ -29,7 +29,7 @@ from ..clean.resolve import (AUTHORSHIP_COLUMNS, NO_AFFILIATION, WORK_ID_FIELDS,
                              raw_only, work_id_from, work_id_of)
 from ..clean.thesaurus import Thesaurus
 from ..corpus import decode_strings, reference_schema
-from .common import find_doi
+from .common import FieldRef, find_doi
 from .merge import Grouper, dedup_ci, dedup_keys, dedup_refs, merge_rows, rank
 
 # a work row per record, in the works table's column order (work_id is given at assembly);
@@ -157,7 +157,7 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
         refs = rec["references"]
         if plain and refs:
             ref_recs.append(i)
-            if type(refs) is str:
+            if type(refs) is str or type(refs) is FieldRef:
                 ref_strings.append(refs)
             else:
                 ref_counts.append(len(refs))
@@ -187,7 +187,7 @@ class OpenAlexIds(list):
 def _ref_kind(refs) -> str:
     if type(refs) is OpenAlexIds:
         return "ids"
-    return "field" if type(refs) is str else "strings" if type(refs[0]) is str else "tuples"
+    return "field" if type(refs) is str or type(refs) is FieldRef else "strings" if type(refs[0]) is str else "tuples"
 
 
 def split_field(field: str) -> list[str]:
@@ -198,6 +198,8 @@ def split_field(field: str) -> list[str]:
 def _ref_tuples(refs) -> list:
     """References as (raw, doi, openalex id) tuples: a plain string is a reference whose DOI is found in
     it, and a whole field its references (:func:`split_field`)."""
+    if type(refs) is FieldRef:
+        refs = refs.text()
     if type(refs) is str:
         refs = split_field(refs)
     if type(refs) is OpenAlexIds:
@@ -251,11 +253,45 @@ def _odd_edges(strings: pa.Array) -> np.ndarray:
     return empty | (first < 0x21) | (first > 0x7e) | (last < 0x21) | (last > 0x7e)
 
 
+def _field_array(fields: list) -> pa.Array:
+    """Fields (Python strings, or :class:`FieldRef` s into Arrow arrays) as one Arrow string array: a run
+    of FieldRefs into one array is taken from it, never made a Python string."""
+    pieces, strs, arr, idx = [], [], None, []
+
+    def flush():
+        nonlocal arr
+        if strs:
+            pieces.append(pa.array(strs, type=pa.string()))
+            strs.clear()
+        if idx:  # (a run of consecutive rows, as a reader gives them, is a slice: not copied)
+            lo = idx[0]
+            if idx[-1] - lo + 1 == len(idx) and idx == list(range(lo, lo + len(idx))):
+                pieces.append(arr.slice(lo, len(idx)))
+            else:
+                pieces.append(arr.take(pa.array(idx, type=pa.int64())))
+            idx.clear()
+        arr = None
+    for f in fields:
+        if type(f) is FieldRef:
+            if f.array is not arr or strs:
+                flush()
+                arr = f.array
+            idx.append(f.index)
+        else:
+            if idx:
+                flush()
+            strs.append(f)
+    flush()
+    if not pieces:
+        return pa.array([], type=pa.string())
+    return pieces[0] if len(pieces) == 1 else pa.concat_arrays(pieces)
+
+
 def _split_fields(rec_of: np.ndarray, fields: list) -> tuple[np.ndarray, pa.Array]:
     """(each reference's record, the reference strings) of "; "-separated fields (``rec_of``: each
     field's record), as :func:`split_field` splits each one, on arrays; ``fields`` is emptied."""
     import pyarrow.compute as pc
-    lists = pc.split_pattern(pa.array(fields, type=pa.string()), "; ")
+    lists = pc.split_pattern(_field_array(fields), "; ")
     fields.clear()
     counts = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
     rec_of, strings = np.repeat(rec_of, counts), pc.list_flatten(lists)

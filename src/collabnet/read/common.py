@@ -209,3 +209,35 @@ def canonical_doc_type(raw: str | None) -> str:
         return "other"
     first = raw.split(";")[0].strip().lower()
     return _DOC_TYPES.get(first, "other")
+
+
+class FieldRef:
+    """A field's text that stays in an Arrow string array (``array[index]``): a Scopus References field
+    read by pyarrow goes on to ``chunk_part`` without ever becoming a Python string (it is split there on
+    arrays).  The text is already stripped, not empty and not a missing-value mark.  ``text()`` (and
+    ``strip()``, ``==``, pickling) make the string where something needs it."""
+
+    __slots__ = ("array", "index")
+
+    def __init__(self, array, index: int):
+        self.array, self.index = array, index
+
+    def text(self) -> str:
+        return self.array[self.index].as_py()
+
+    def strip(self) -> str:
+        return self.text()
+
+    def __eq__(self, other):
+        if isinstance(other, FieldRef):
+            other = other.text()
+        return self.text() == other if isinstance(other, str) else NotImplemented
+
+    def __hash__(self):
+        return hash(self.text())
+
+    def __repr__(self):
+        return repr(self.text())
+
+    def __reduce__(self):
+        return (str, (self.text(),))

@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from ..errors import InputError
-from .common import (FileReport, canonical_doc_type, new_aff, new_author, new_record, norm_doi,
+from .common import (FieldRef, FileReport, canonical_doc_type, new_aff, new_author, new_record, norm_doi,
                      parse_int, parse_year)
 
 REQUIRED = ("Title", "Year")
@@ -292,6 +292,9 @@ class ArrowRows:
         self.read = sorted({i for n, i in layout.cols.items() if i is not None and n not in _UNREAD} |
                            set(layout.funding_cols) | {layout.width - 1})
         self.names = [f"f{c}" for c in range(self.width)]
+        # the References field stays in Arrow (FieldRef; the last field is checked as a Python string)
+        rc = layout.cols.get("References")
+        self.refs_col = rc if rc is not None and rc in self.read and rc != self.width - 1 else None
         self.buf = b""       # bytes read and not parsed yet (they start a row)
         self.rows = iter(())  # (row, line_num after it) of the window parsed last
         self.csv = None      # the csv module's reader, once a window failed
@@ -377,7 +380,9 @@ class ArrowRows:
             return None
         if table.num_rows != n:
             return None
-        cols = {c: table.column(k).to_pylist() for k, c in enumerate(self.read)}
+        cols = {c: table.column(k).to_pylist() for k, c in enumerate(self.read) if c != self.refs_col}
+        if self.refs_col is not None:
+            cols[self.refs_col] = _field_refs(table.column(self.read.index(self.refs_col)))
         # pyarrow closes a quoted field that the end of the bytes leaves open (so does the csv module): a
         # window whose count was fooled by a stray quote and that ends inside a quoted field.  A field
         # left open in the middle of a row leaves it short (pyarrow refuses it); one in the last field
@@ -429,6 +434,31 @@ class ArrowRows:
                                 newline="")
         self.csv = csv.reader(itertools.chain(text, [SPLIT_MARK + "\n"]) if self.mark else text)
         self.buf, self.rows, self.tail = b"", iter(()), False
+
+
+def _field_refs(column) -> list:
+    """A column of fields as what the rows hold: each field's text stripped, as a :class:`FieldRef`,
+    or the field itself (a Python string) when that text is empty or a missing-value mark (so every
+    test of the row sees what it saw before)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from .chunks import _odd_edges
+    strings = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    odd = np.flatnonzero(_odd_edges(strings))  # (the few that str.strip may change, see _odd_edges)
+    raw = {}
+    if len(odd):
+        raw = dict(zip(odd.tolist(), strings.take(pa.array(odd)).to_pylist()))
+        mask = np.zeros(len(strings), dtype=bool)
+        mask[odd] = True
+        strings = pc.replace_with_mask(strings, pa.array(mask),
+                                       pa.array([raw[i].strip() for i in odd.tolist()], type=pa.string()))
+    plain = pc.is_in(strings, value_set=pa.array(sorted(MISSING) + [""], type=pa.string()))
+    out = [FieldRef(strings, i) for i in range(len(strings))]
+    at = np.flatnonzero(plain.to_numpy(zero_copy_only=False))
+    if len(at):
+        for i, v in zip(at.tolist(), strings.take(pa.array(at)).to_pylist()):
+            out[i] = raw.get(i, v)  # (the field as it was: an odd one before its strip)
+    return out
 
 
 def _read_into(raw, view) -> int:
@@ -779,7 +809,10 @@ def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> 
     rec["authors"] = authors
 
     # ---- references
-    refs = g("References")
+    at = cols["References"]
+    refs = row[at] if at is not None and at < len(row) else ""
+    if type(refs) is not FieldRef:  # (a FieldRef is stripped, not empty, not missing: see _field_refs)
+        refs = g("References")
     if refs:
         rec["references"] = refs  # (the whole field: chunk_part splits it and finds the DOIs)
     return rec
