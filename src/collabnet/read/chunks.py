@@ -263,12 +263,11 @@ def _field_array(fields: list) -> pa.Array:
         if strs:
             pieces.append(pa.array(strs, type=pa.string()))
             strs.clear()
-        if idx:  # (a run of consecutive rows, as a reader gives them, is a slice: not copied)
-            lo = idx[0]
-            if idx[-1] - lo + 1 == len(idx) and idx == list(range(lo, lo + len(idx))):
-                pieces.append(arr.slice(lo, len(idx)))
-            else:
-                pieces.append(arr.take(pa.array(idx, type=pa.int64())))
+        if idx:  # (each run of consecutive rows, as a reader gives them, is a slice: copied once, below)
+            at = np.asarray(idx, dtype=np.int64)
+            cut = np.flatnonzero(np.diff(at) != 1) + 1
+            for lo, hi in zip(np.r_[0, cut].tolist(), np.r_[cut, len(at)].tolist()):
+                pieces.append(arr.slice(int(at[lo]), hi - lo))
             idx.clear()
         arr = None
     for f in fields:
