@@ -253,9 +253,24 @@ def _odd_edges(strings: pa.Array) -> np.ndarray:
     return empty | (first < 0x21) | (first > 0x7e) | (last < 0x21) | (last > 0x7e)
 
 
+def strip_strings(strings: pa.Array) -> tuple[pa.Array, np.ndarray, list]:
+    """(``strings`` each ``str.strip``-ped, the places of those the strip may change, their values before
+    it).  Only the few that start or end with a space, a non-ASCII or a control character (:func:`_odd_edges`)
+    become Python strings."""
+    import pyarrow.compute as pc
+    at = np.flatnonzero(_odd_edges(strings))
+    if not len(at):
+        return strings, at, []
+    before = strings.take(pa.array(at)).to_pylist()
+    mask = np.zeros(len(strings), dtype=bool)
+    mask[at] = True
+    stripped = pa.array([v.strip() for v in before], type=pa.string())
+    return pc.replace_with_mask(strings, pa.array(mask), stripped), at, before
+
+
 def _field_array(fields: list) -> pa.Array:
-    """Fields (Python strings, or :class:`FieldRef` s into Arrow arrays) as one Arrow string array: a run
-    of FieldRefs into one array is taken from it, never made a Python string."""
+    """Fields (Python strings, or :class:`FieldRef` s into Arrow arrays) as one Arrow string array: each run
+    of consecutive FieldRefs into one array is a slice of it, never a Python string."""
     pieces, strs, arr, idx = [], [], None, []
 
     def flush():
@@ -294,14 +309,9 @@ def _split_fields(rec_of: np.ndarray, fields: list) -> tuple[np.ndarray, pa.Arra
     fields.clear()
     counts = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
     rec_of, strings = np.repeat(rec_of, counts), pc.list_flatten(lists)
-    # str.strip the few strings that may need it (they start or end with a space, any non-ASCII character
-    # or a control character); that none is left empty is checked after it
-    at = np.flatnonzero(_odd_edges(strings))
+    # that none is left empty by the strip is checked after it
+    strings, at, _ = strip_strings(strings)
     if len(at):
-        stripped = pa.array([s.strip() for s in strings.take(pa.array(at)).to_pylist()], type=pa.string())
-        mask = np.zeros(len(strings), dtype=bool)
-        mask[at] = True
-        strings = pc.replace_with_mask(strings, pa.array(mask), stripped)
         full = pc.not_equal(strings, "").to_numpy(zero_copy_only=False)
         if not full.all():
             rec_of, strings = rec_of[full], strings.filter(pa.array(full))

@@ -241,3 +241,9 @@ class FieldRef:
 
     def __reduce__(self):
         return (str, (self.text(),))
+
+
+def count_byte(data, byte: int) -> int:
+    """``data.count(bytes([byte]))`` of bytes, with numpy (several times faster on megabytes)."""
+    import numpy as np
+    return int(np.count_nonzero(np.frombuffer(data, np.uint8) == byte))

@@ -9,8 +9,8 @@ import re
 import numpy as np
 
 from ..errors import InputError
-from .common import (FieldRef, FileReport, canonical_doc_type, new_aff, new_author, new_record, norm_doi,
-                     parse_int, parse_year)
+from .common import (FieldRef, FileReport, canonical_doc_type, count_byte, new_aff, new_author, new_record,
+                     norm_doi, parse_int, parse_year)
 
 REQUIRED = ("Title", "Year")
 NO_AUTHOR = "[no author name available]"
@@ -442,16 +442,9 @@ def _field_refs(column) -> list:
     test of the row sees what it saw before)."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    from .chunks import _odd_edges
-    strings = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    odd = np.flatnonzero(_odd_edges(strings))  # (the few that str.strip may change, see _odd_edges)
-    raw = {}
-    if len(odd):
-        raw = dict(zip(odd.tolist(), strings.take(pa.array(odd)).to_pylist()))
-        mask = np.zeros(len(strings), dtype=bool)
-        mask[odd] = True
-        strings = pc.replace_with_mask(strings, pa.array(mask),
-                                       pa.array([raw[i].strip() for i in odd.tolist()], type=pa.string()))
+    from .chunks import strip_strings
+    strings, odd, before = strip_strings(column.combine_chunks() if column.num_chunks != 1 else column.chunk(0))
+    raw = dict(zip(odd.tolist(), before))
     plain = pc.is_in(strings, value_set=pa.array(sorted(MISSING) + [""], type=pa.string()))
     out = [FieldRef(strings, i) for i in range(len(strings))]
     at = np.flatnonzero(plain.to_numpy(zero_copy_only=False))
@@ -568,15 +561,10 @@ def _open_range(path: str, start: int, stop: int | None):
                             encoding="utf-8-sig" if start == 0 else "utf-8", newline="")
 
 
-def _count(data: bytes, byte: int) -> int:
-    """``data.count(bytes([byte]))``, with numpy (several times faster on megabytes)."""
-    return int(np.count_nonzero(np.frombuffer(data, np.uint8) == byte))
-
-
 def _line_ends(data: bytes) -> int:
     """Line ends in ``data`` as a reader opened with newline="" counts them (\n, \r\n, \r)."""
-    cr = _count(data, 13) if b"\r" in data else 0  # (most files have no \r at all: memchr says so)
-    return _count(data, 10) + (cr - data.count(b"\r\n") if cr else 0)
+    cr = count_byte(data, 13) if b"\r" in data else 0  # (most files have no \r at all: memchr says so)
+    return count_byte(data, 10) + (cr - data.count(b"\r\n") if cr else 0)
 
 
 def _scan(path: str, start: int, stop: int, quotes: bool = True) -> tuple[int, int, bytes]:
@@ -593,7 +581,7 @@ def _scan(path: str, start: int, stop: int, quotes: bool = True) -> tuple[int, i
                 break
             left -= len(chunk)
             if quotes:
-                n_quotes += _count(chunk, 34)
+                n_quotes += count_byte(chunk, 34)
             lines += _line_ends(chunk) - (last == b"\r" and chunk[:1] == b"\n")  # a \r\n across two reads
             last = chunk[-1:]
     return n_quotes, lines, last

@@ -14,12 +14,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
-from .common import FileReport
+from .common import FileReport, count_byte
 from .wos import JOINED, _OTHER_BREAKS, _count_lines, _plain, _record
 
 WINDOW = 16 * 2 ** 20
 _BOM = b"\xef\xbb\xbf"
 _BREAKS = [c.encode("utf-8") for c in _OTHER_BREAKS if c != "\r"]  # besides \n and \r\n
+_BREAK_BYTES = [(c, [c[k:k + 1] for k in range(len(c))]) for c in _BREAKS]
 # the tags wos._record reads (the others, the abstract first, are never made strings)
 WANTED = ("TI", "UT", "DI", "PM", "PY", "EY", "SO", "VL", "IS", "BP", "AR", "LA", "DT", "TC", "Z9", "DE",
           "ID", "WC", "FU", "FX", "AU", "AF", "C1", "RP", "CR")
@@ -58,7 +59,7 @@ def blocks(path: str, size: int, keep=None):
                 exc.block = b  # (two processes: the error of the first block in the file is the one said)
                 raise
             yield b, recs, rep
-        nl = int(np.count_nonzero(np.frombuffer(buf, np.uint8) == 10))
+        nl = count_byte(buf, 10)
         line0 += _splitlines_count(buf, nl, odd)
         nl0 += nl
 
@@ -136,7 +137,7 @@ def _odd_breaks(buf: bytes) -> bool:
         if buf.count(b"\r\n") != cr:
             return True
     # a break of more than one byte is looked for only when each of its bytes is there (memchr, fast)
-    return any(all(c[k:k + 1] in buf for k in range(len(c) - 1, -1, -1)) and c in buf for c in _BREAKS)
+    return any(all(b in buf for b in parts) and (len(parts) == 1 or c in buf) for c, parts in _BREAK_BYTES)
 
 
 def _splitlines_count(buf: bytes, nl: int, odd: bool) -> int:
