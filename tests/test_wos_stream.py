@@ -180,3 +180,52 @@ def test_real_exports_equal_the_parser(monkeypatch):
             continue  # (tab-delimited exports are not plain text)
         assert _streamed(p, 700) == _whole(p, 700), p.name
     assert seen["arrays"] >= 10 and seen["parser"] == 0
+
+
+def test_references_kept_in_arrow_give_the_parts_of_python_strings(tmp_path):
+    """CR values read on arrays stay in Arrow (StringRun); the chunk made of them, alone or mixed with
+    records whose references are Python strings, equals the chunk of the whole-text parser's records."""
+    from collabnet.read.chunks import chunk_part
+    from collabnet.read.common import StringRun
+    # the fixture's records 30 times, each with references: shared, with a DOI, repeated, accented,
+    # padded, an empty CR tag line, a blank continuation
+    text = (FIXTURES / "wos_plain.txt").read_bytes()
+    head, _, rest = text.partition(b"\nPT ")
+    recs = [b"PT " + r for r in rest.split(b"\nPT ")]
+    out = [head]
+    for k in range(30):
+        for j, r in enumerate(recs):
+            refs = [f"Ref {k % 4} {j}, 2020, J X, DOI 10.1/{k % 3}", f"Shared Ref, 2001, NATURE, V1, P{j}",
+                    "Shared Ref, 2001, NATURE, V1, P0", f"M\u00fcller K, 199{k % 10}, REV \u00c9COL"]
+            cr = "CR " + "\n   ".join(refs[: 1 + (k + j) % 4])
+            if k % 5 == 0:
+                cr = "CR\n   " + cr[3:] + "   "
+            if k % 7 == 0:
+                cr += "\n   Late One, 2010, X\t"
+            r = r.replace(b"\nER", ("\nUT WOS:%06d%d\n" % (k, j)).encode() + cr.encode() + b"\nER")
+            out.append(r.replace(b"\nTI ", f"\nTI copy {k} ".encode(), 1))
+    p = tmp_path / "refs.txt"
+    p.write_bytes(b"\n".join(out))
+    streamed, _ = _streamed(p, 2500)
+    whole, _ = _whole(p, 2500)
+    assert streamed == whole
+    runs = [r["references"] for r in streamed if r["references"]]
+    assert runs and all(type(x) is StringRun for x in runs)
+    assert all(len(x) and all(s == s.strip() and s for s in x) for x in runs)
+    import pickle
+    assert pickle.loads(pickle.dumps(runs[0])) == list(runs[0]) == runs[0]
+    n_refs = sum(len(r["references"]) for r in whole)
+    assert n_refs == sum(len(x) for x in runs) > 10
+
+    def part(recs):
+        import copy
+        return chunk_part([copy.copy(r) for r in recs])
+
+    want = part(whole)
+    mixed = [s if k % 2 else w for k, (s, w) in enumerate(zip(streamed, whole))]
+    for recs, same in ((streamed, whole), (mixed, whole), (streamed[::-1], whole[::-1])):
+        got, ref = part(recs), part(same)
+        assert got.keys == ref.keys
+        for name in ("works", "authorships", "references"):
+            assert getattr(got, name).equals(getattr(ref, name)), name
+    assert want.references.num_rows > 10

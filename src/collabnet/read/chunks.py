@@ -29,7 +29,7 @@ from ..clean.resolve import (AUTHORSHIP_COLUMNS, NO_AFFILIATION, WORK_ID_FIELDS,
                              raw_only, work_id_from, work_id_of)
 from ..clean.thesaurus import Thesaurus
 from ..corpus import decode_strings, reference_schema
-from .common import FieldRef, find_doi
+from .common import FieldRef, StringRun, find_doi
 from .merge import Grouper, dedup_ci, dedup_keys, dedup_refs, merge_rows, rank
 
 # a work row per record, in the works table's column order (work_id is given at assembly);
@@ -161,7 +161,10 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
                 ref_strings.append(refs)
             else:
                 ref_counts.append(len(refs))
-                ref_strings += refs
+                if type(refs) is StringRun:
+                    ref_strings.append(refs)
+                else:
+                    ref_strings += refs
         else:
             for j, (raw, doi, oa) in enumerate(dedup_refs(_ref_tuples(refs))):
                 r_rows.append((i, j, raw, doi, oa))
@@ -172,7 +175,7 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
     elif kinds == {"field"}:
         refs_table = _string_refs_table(*_split_fields(np.array(ref_recs, dtype=np.int64), ref_strings))
     else:
-        strings = pa.array(ref_strings, type=pa.string())
+        strings = _field_array(ref_strings)
         ref_strings.clear()
         rec_of = np.repeat(np.array(ref_recs, dtype=np.int64), ref_counts)
         refs_table = _ids_refs_table(rec_of, strings) if kinds == {"ids"} else _string_refs_table(rec_of, strings)
@@ -187,6 +190,8 @@ class OpenAlexIds(list):
 def _ref_kind(refs) -> str:
     if type(refs) is OpenAlexIds:
         return "ids"
+    if type(refs) is StringRun:
+        return "strings"
     return "field" if type(refs) is str or type(refs) is FieldRef else "strings" if type(refs[0]) is str else "tuples"
 
 
@@ -200,6 +205,8 @@ def _ref_tuples(refs) -> list:
     it, and a whole field its references (:func:`split_field`)."""
     if type(refs) is FieldRef:
         refs = refs.text()
+    if type(refs) is StringRun:
+        refs = refs.texts()
     if type(refs) is str:
         refs = split_field(refs)
     if type(refs) is OpenAlexIds:
@@ -269,30 +276,30 @@ def strip_strings(strings: pa.Array) -> tuple[pa.Array, np.ndarray, list]:
 
 
 def _field_array(fields: list) -> pa.Array:
-    """Fields (Python strings, or :class:`FieldRef` s into Arrow arrays) as one Arrow string array: each run
-    of consecutive FieldRefs into one array is a slice of it, never a Python string."""
-    pieces, strs, arr, idx = [], [], None, []
+    """Strings (Python strings, :class:`FieldRef` s and :class:`StringRun` s into Arrow arrays) as one Arrow
+    string array, in order: each run of consecutive rows of one array is a slice of it (copied once, by the
+    concatenation), never a Python string."""
+    pieces, strs = [], []
+    arr, lo, hi = None, 0, 0   # the slice being extended
 
     def flush():
         nonlocal arr
         if strs:
             pieces.append(pa.array(strs, type=pa.string()))
             strs.clear()
-        if idx:  # (each run of consecutive rows, as a reader gives them, is a slice: copied once, below)
-            at = np.asarray(idx, dtype=np.int64)
-            cut = np.flatnonzero(np.diff(at) != 1) + 1
-            for lo, hi in zip(np.r_[0, cut].tolist(), np.r_[cut, len(at)].tolist()):
-                pieces.append(arr.slice(int(at[lo]), hi - lo))
-            idx.clear()
+        if arr is not None:
+            pieces.append(arr.slice(lo, hi - lo))
         arr = None
     for f in fields:
-        if type(f) is FieldRef:
-            if f.array is not arr or strs:
+        t = type(f)
+        if t is FieldRef or t is StringRun:
+            a, b, c = (f.array, f.index, f.index + 1) if t is FieldRef else (f.array, f.lo, f.hi)
+            if a is not arr or b != hi or strs:
                 flush()
-                arr = f.array
-            idx.append(f.index)
+                arr, lo = a, b
+            hi = c
         else:
-            if idx:
+            if arr is not None:
                 flush()
             strs.append(f)
     flush()

@@ -243,6 +243,40 @@ class FieldRef:
         return (str, (self.text(),))
 
 
+class StringRun:
+    """A record's reference strings that stay in an Arrow string array (``array[lo:hi]``): the CR values of
+    a WoS window parsed on arrays go on to ``chunk_part`` as a slice, never as millions of Python strings.
+    The strings are already stripped and none is empty.  It is a sequence of its strings where something
+    needs them (``len``, iteration, ``==`` with a list, pickling as a list)."""
+
+    __slots__ = ("array", "lo", "hi")
+
+    def __init__(self, array, lo: int, hi: int):
+        self.array, self.lo, self.hi = array, lo, hi
+
+    def texts(self) -> list:
+        return self.array.slice(self.lo, self.hi - self.lo).to_pylist()
+
+    def __len__(self):
+        return self.hi - self.lo
+
+    def __iter__(self):
+        return iter(self.texts())
+
+    def __eq__(self, other):
+        if isinstance(other, StringRun):
+            other = other.texts()
+        return self.texts() == other if isinstance(other, list) else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self):
+        return repr(self.texts())
+
+    def __reduce__(self):
+        return (list, (self.texts(),))
+
+
 def count_byte(data, byte: int) -> int:
     """``data.count(bytes([byte]))`` of bytes, with numpy (several times faster on megabytes)."""
     import numpy as np

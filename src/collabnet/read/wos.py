@@ -7,7 +7,7 @@ import io
 import re
 
 from ..errors import InputError
-from .common import (FileReport, canonical_doc_type, new_aff, new_author, new_record, norm_doi,
+from .common import (FileReport, StringRun, canonical_doc_type, new_aff, new_author, new_record, norm_doi,
                      parse_int, parse_year)
 
 csv.field_size_limit(2**31 - 1)
@@ -340,5 +340,7 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
             authors[i]["corresponding"] = True
     rec["authors"] = authors
     rec["unlinked"] = unlinked
-    rec["references"] = [r for r in f.get("CR", ()) if r.strip()]  # (their DOIs are found in chunk_part)
+    refs = f.get("CR", ())
+    # (their DOIs are found in chunk_part; a window read on arrays gives them in Arrow, empty ones dropped)
+    rec["references"] = refs if type(refs) is StringRun else [r for r in refs if r.strip()]
     return rec

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
-from .common import FileReport, count_byte
+from .common import FileReport, StringRun, count_byte
 from .wos import JOINED, _OTHER_BREAKS, _count_lines, _plain, _record
 
 WINDOW = 16 * 2 ** 20
@@ -25,6 +25,8 @@ _BREAK_BYTES = [(c, [c[k:k + 1] for k in range(len(c))]) for c in _BREAKS]
 WANTED = ("TI", "UT", "DI", "PM", "PY", "EY", "SO", "VL", "IS", "BP", "AR", "LA", "DT", "TC", "Z9", "DE",
           "ID", "WC", "FU", "FX", "AU", "AF", "C1", "RP", "CR")
 _IS_JOINED = np.array([t in JOINED for t in WANTED])
+_CR_SLOT = WANTED.index("CR")
+assert _CR_SLOT == len(WANTED) - 1
 
 
 def _code(tag: str) -> int:
@@ -276,13 +278,25 @@ def _fields_on_arrays(buf: bytes, line0: int):
         lists = pa.ListArray.from_arrays(pa.array(np.append(bounds, len(group)).astype(np.int32)), values)
         values = pc.binary_join(lists, " ")
         vslot, vrec = vslot[bounds], vrec[bounds]
+    # the CR values (one a line, never joined) stay in Arrow; the empty ones go here, as wos._record drops
+    # them (the values are stripped: empty is what a strip leaves empty)
+    is_ref = vslot == _CR_SLOT
+    if is_ref.any():
+        drop = is_ref & (pc.binary_length(values).to_numpy(zero_copy_only=False) == 0)
+        if drop.any():
+            keep = ~drop
+            values, vslot, vrec = values.filter(pa.array(keep)), vslot[keep], vrec[keep]
     # per record, per tag: the values in line order
     order = np.lexsort((vrec, vslot))  # stable: by tag, then record, then line
-    strings = values.take(pa.array(order)).to_pylist()
+    values = values.take(pa.array(order))
     vslot, vrec = vslot[order], vrec[order]
+    n_py = int(np.searchsorted(vslot, _CR_SLOT))  # (CR is the last tag: its values come last)
+    strings = values.slice(0, n_py).to_pylist()
+    refs = values.slice(n_py)
     fields = {int(r): {} for r in rec_ids}
     cut = np.flatnonzero(np.diff(vslot * (len(starts) + 1) + vrec, prepend=-1))
     stops = np.append(cut[1:], len(order))
     for lo, hi in zip(cut.tolist(), stops.tolist()):
-        fields[int(vrec[lo])][WANTED[vslot[lo]]] = strings[lo:hi]
+        fields[int(vrec[lo])][WANTED[vslot[lo]]] = (strings[lo:hi] if lo < n_py else
+                                                    StringRun(refs, lo - n_py, hi - n_py))
     return [(int(line), fields[int(r)]) for r, line in zip(rec_ids, rec_line)]
