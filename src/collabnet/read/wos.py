@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import re
@@ -226,7 +227,9 @@ def parse_tabbed(path: str, text: str, report: FileReport, long_names: bool = Fa
 _NAME_KEY = re.compile(r"[^a-z]")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _nkey(name: str) -> str:
+    # (a name recurs on every record of its author, 2-3 keys a name: the recent ones are kept)
     return _NAME_KEY.sub("", name.lower())
 
 
@@ -308,6 +311,7 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
             by_full.setdefault(_nkey(a["full_name"]), []).append(i)
         by_short.setdefault(_nkey(a["name"] or ""), []).append(i)
     unlinked = []
+    placed: dict = {}  # author slot -> the addresses given to it
     for addr in f.get("C1", []):
         addr = addr.strip()
         if addr.startswith("["):
@@ -325,7 +329,11 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
                     slots = [i for i, a in enumerate(authors) if _nkey(a["name"] or "") == k]
                 if slots:
                     for i in slots:
-                        if not any(x["raw"] == place for x in authors[i]["affs"]):
+                        have = placed.get(i)
+                        if have is None:
+                            have = placed[i] = set()
+                        if place not in have:  # (each address once per author)
+                            have.add(place)
                             authors[i]["affs"].append(new_aff(place))
                 else:
                     report.warn("C1 names an author not in AU/AF (address kept unlinked)", where)
