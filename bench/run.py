@@ -172,6 +172,39 @@ def peer(py: str, script: str, *args) -> dict:
     return {"wall": wall, "peak": peak, "cpu": LAST_CPU, **json.loads(out.strip().splitlines()[-1])}
 
 
+def failing(fn):
+    """``fn``, giving {"error": its last line} where the peer fails."""
+    def job():
+        try:
+            return fn()
+        except SystemExit as exc:
+            return {"error": str(exc).splitlines()[-1][:160]}
+    return job
+
+
+ONCE_OVER = 60.0  # a job whose first run takes longer (seconds) is measured once
+
+
+def interleaved(jobs: dict, n: int) -> dict:
+    """The median of ``n`` runs of each job, taken in rounds (each job once a round), so that a change in
+    the host's speed over the minutes weighs on every tool alike; a job that fails, or whose first run
+    takes over a minute, runs once."""
+    runs = {k: [] for k in jobs}
+    for i in range(n):
+        for k, fn in jobs.items():
+            if i and ("error" in runs[k][0] or runs[k][0]["wall"] > ONCE_OVER):
+                continue
+            runs[k].append(fn())
+    out = {}
+    for k, rs in runs.items():
+        if "error" in rs[0]:
+            out[k] = rs[0]
+            continue
+        out[k] = {key: statistics.median(r[key] for r in rs) if isinstance(v, (int, float)) else v
+                  for key, v in rs[0].items()} | {"runs": len(rs)}
+    return out
+
+
 def median_runs(fn, n):
     runs = [fn() for _ in range(n)]
     keys = runs[0].keys()
@@ -185,6 +218,8 @@ def main():
     ap.add_argument("--scale200", action="store_true", help="also the ~1M-work world (OpenAlex only)")
     ap.add_argument("--pybibx", action="store_true", help="also pyBibX at ~100k records (slow)")
     ap.add_argument("--runs", type=int, default=3, help="runs per measurement at scale 1 (median)")
+    ap.add_argument("--peer-runs", type=int, default=3, help="runs of each tool on each ~100k-record input, in "
+                    "rounds (median; a run over a minute is not repeated)")
     ap.add_argument("--scales", default=None, help="comma-separated scales to build (200: OpenAlex only, "
                     "without topics and views); writes its own section")
     ap.add_argument("--formats", default=",".join(FORMATS), help="formats to build at scales 1 and 20")
@@ -246,22 +281,17 @@ def main():
                   ("real Scopus (metaknowledge's file) x100k", real_sc, "scopus"),
                   ("real WoS (capture-recapture) x100k", real_wos, "wos")]
         for name, path, db in inputs:
-            res = {"collabnet": collabnet_graphs(path)}
+            jobs = {"collabnet": lambda: collabnet_graphs(path)}
             if db == "scopus":
-                res["read_csv floor"] = floor_csv(path)
-                res["pandas+networkx script"] = peer(sys.executable, "pandas_country.py", path)
+                jobs["read_csv floor"] = lambda: floor_csv(path)
+                jobs["pandas+networkx script"] = lambda: peer(sys.executable, "pandas_country.py", path)
             if mk:
-                try:
-                    res["metaknowledge"] = peer(mk, "metaknowledge_country.py", path)
-                except SystemExit as exc:
-                    res["metaknowledge"] = {"error": str(exc).splitlines()[-1][:160]}
+                jobs["metaknowledge"] = failing(lambda: peer(mk, "metaknowledge_country.py", path))
             if not a.no_pybibx and (a.pybibx or name.startswith("seed world S=1")):
                 pb = venv("pybibx", "pybibx")
                 if pb:
-                    try:
-                        res["pyBibX"] = peer(pb, "pybibx_country.py", path, db)
-                    except SystemExit as exc:
-                        res["pyBibX"] = {"error": str(exc).splitlines()[-1][:160]}
+                    jobs["pyBibX"] = failing(lambda: peer(pb, "pybibx_country.py", path, db))
+            res = interleaved(jobs, a.peer_runs)
             peers.append((name, res))
             print(name, {k: round(v.get("wall", 0), 1) for k, v in res.items()}, flush=True)
     # a --quick run (scale 1 only) keeps its own section, so it never overwrites a full run's figures
@@ -325,17 +355,19 @@ def report(rows, floors, peers, quick: bool = False, title: str | None = None, p
                      f"{(r['peak'] / (works / 1000)) if works else float('nan'):.1f} |")
     if peers:
         L += ["", "### Against the peers (~100k records): read the export, build the country (and institution) network", "",
-              "| input | tool | records | countries | links | wall s | CPU s | peak MB | collabnet faster by |",
-              "|---|---|---|---|---|---|---|---|---|"]
+              "Each tool's median of its runs, taken in rounds (each tool once a round) so that the host's change of",
+              "speed over the minutes weighs on all alike; a tool whose first run takes over a minute runs once.", "",
+              "| input | tool | records | countries | links | runs | wall s | CPU s | peak MB | collabnet faster by |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
         for name, res in peers:
             cn = res["collabnet"]["wall"]
             for tool, r in res.items():
                 if "error" in r:
-                    L.append(f"| {name} | {tool} | fails: {r['error']} | | | | | | |")
+                    L.append(f"| {name} | {tool} | fails: {r['error']} | | | | | | | |")
                     continue
                 speed = "-" if tool == "collabnet" else f"{r['wall'] / cn:.1f}x"
                 L.append(f"| {name} | {tool} | {r.get('records', '-'):,} | {r.get('nodes', '-')} | {r.get('edges', '-')} | "
-                         f"{r['wall']:.1f} | {_cpu(r)} | {r['peak']:.0f} | {speed} |")
+                         f"{r.get('runs', 1)} | {r['wall']:.1f} | {_cpu(r)} | {r['peak']:.0f} | {speed} |")
     return "\n".join(L)
 
 
