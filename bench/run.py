@@ -10,7 +10,9 @@
 
 Everything runs in child processes; peak memory is each child's max RSS (os.wait4).  Peers run in
 their own virtual environments under bench/work/ (created here: metaknowledge, pyBibX), never in the
-project's.  Results: bench/RESULTS.md, section "build".
+project's.  The ~100k-record peers run in rounds, each tool once a round (--peer-runs, 3), medians
+reported; a run over a minute is not repeated.  Results: bench/RESULTS.md, section "build" (a partial run,
+--quick, --scales or --peers-only, writes a section of its own).
 """
 from __future__ import annotations
 
