@@ -211,6 +211,16 @@ def canonical_doc_type(raw: str | None) -> str:
     return _DOC_TYPES.get(first, "other")
 
 
+_NAME_KEY = re.compile(r"[^a-z]")
+
+
+@lru_cache(maxsize=1 << 16)
+def name_key(name: str) -> str:
+    """An author name as the readers match it across fields: lower case, letters a-z only.  (A name recurs
+    on every record of its author, with 2-3 keys a name: the recent ones are kept.)"""
+    return _NAME_KEY.sub("", name.lower())
+
+
 class FieldRef:
     """A field's text that stays in an Arrow string array (``array[index]``): a Scopus References field
     read by pyarrow goes on to ``chunk_part`` without ever becoming a Python string (it is split there on

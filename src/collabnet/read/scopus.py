@@ -9,8 +9,8 @@ import re
 import numpy as np
 
 from ..errors import InputError
-from .common import (FieldRef, FileReport, canonical_doc_type, count_byte, new_aff, new_author, new_record,
-                     norm_doi, parse_int, parse_year)
+from .common import (FieldRef, FileReport, canonical_doc_type, count_byte, name_key, new_aff, new_author,
+                     new_record, norm_doi, parse_int, parse_year)
 
 REQUIRED = ("Title", "Year")
 NO_AUTHOR = "[no author name available]"
@@ -44,13 +44,6 @@ def _col(header: list[str]) -> dict:
 
 
 _FULL_NAME = re.compile(r"^(.*?)\s*\((\d+)\)\s*$")
-_NAME_KEY = re.compile(r"[^a-z]")
-
-
-def _nkey(name: str) -> str:
-    return _NAME_KEY.sub("", name.lower())
-
-
 def _split_authors(value: str, new_layout: bool) -> list[str]:
     v = value.strip()
     if not v or v.lower() == NO_AUTHOR:
@@ -126,12 +119,12 @@ def _align(names: list[str], entries: list[tuple[str, list[str]]]) -> list[list[
     slot = -1
     prev = None
     for name, affs in entries:
-        key = _nkey(name)
+        key = name_key(name)
         if slot >= 0 and key == prev:  # consecutive entries of one author: several affiliations
             out[slot].extend(affs)
             continue
         slot += 1
-        if slot >= len(names) or (key and _nkey(names[slot]) and not _nkey(names[slot]).startswith(key[:3])):
+        if slot >= len(names) or (key and name_key(names[slot]) and not name_key(names[slot]).startswith(key[:3])):
             return None
         out[slot].extend(affs)
         prev = key
@@ -789,9 +782,9 @@ def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> 
         rec["unlinked"] = [new_aff(s) for s in affs_all]
     corr = g("Correspondence Address")
     if corr and authors:
-        cname = _nkey(corr.split(";", 1)[0])
+        cname = name_key(corr.split(";", 1)[0])
         for a in authors:
-            if cname and _nkey(a["name"] or "") == cname:
+            if cname and name_key(a["name"] or "") == cname:
                 a["corresponding"] = True
                 break
     rec["authors"] = authors

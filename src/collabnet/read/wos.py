@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import csv
-import functools
 import html
 import io
 import re
 
 from ..errors import InputError
-from .common import (FileReport, StringRun, canonical_doc_type, new_aff, new_author, new_record, norm_doi,
-                     parse_int, parse_year)
+from .common import (FileReport, StringRun, canonical_doc_type, name_key, new_aff, new_author, new_record,
+                     norm_doi, parse_int, parse_year)
 
 csv.field_size_limit(2**31 - 1)
 
@@ -224,15 +223,6 @@ def parse_tabbed(path: str, text: str, report: FileReport, long_names: bool = Fa
             yield rec
 
 
-_NAME_KEY = re.compile(r"[^a-z]")
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _nkey(name: str) -> str:
-    # (a name recurs on every record of its author, 2-3 keys a name: the recent ones are kept)
-    return _NAME_KEY.sub("", name.lower())
-
-
 def _first(fields, tag):
     v = fields.get(tag)
     return v[0].strip() if v else ""
@@ -308,8 +298,8 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
     by_short: dict[str, list[int]] = {}
     for i, a in enumerate(authors):
         if a["full_name"]:
-            by_full.setdefault(_nkey(a["full_name"]), []).append(i)
-        by_short.setdefault(_nkey(a["name"] or ""), []).append(i)
+            by_full.setdefault(name_key(a["full_name"]), []).append(i)
+        by_short.setdefault(name_key(a["name"] or ""), []).append(i)
     unlinked = []
     placed: dict = {}  # author slot -> the addresses given to it
     for addr in f.get("C1", []):
@@ -322,11 +312,11 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
             who = [w.strip() for w in addr[1:close].split(";") if w.strip()]
             place = addr[close + 1:].strip()
             for w in who:
-                k = _nkey(w)
+                k = name_key(w)
                 slots = by_full.get(k) or by_short.get(k)
                 if not slots:
                     # "[Surname, G]" written with the short name
-                    slots = [i for i, a in enumerate(authors) if _nkey(a["name"] or "") == k]
+                    slots = [i for i, a in enumerate(authors) if name_key(a["name"] or "") == k]
                 if slots:
                     for i in slots:
                         have = placed.get(i)
@@ -343,7 +333,7 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
             unlinked.append(new_aff(addr))
     rp = " ".join(f.get("RP", []))
     for name in corresponding_names(rp):
-        k = _nkey(name)
+        k = name_key(name)
         for i in by_short.get(k, []) + by_full.get(k, []):
             authors[i]["corresponding"] = True
     rec["authors"] = authors
