@@ -49,3 +49,33 @@ def test_name_variants_share_a_key():
 def test_openalex_types():
     assert [sector_of_type(t) for t in ("education", "company", "healthcare", "government", "facility", "funder")] == [
         "academic", "corporate", "medical", "government", "other", "other"]
+
+
+def test_unify_names_gives_id_keys_and_one_display_name():
+    import pandas as pd
+
+    from collabnet.clean.resolve import _unify_names, unresolved_report
+    rows = [  # (institution_key, institution, country, raw_affiliation, sector_source)
+        ("I4", "Kyoto University", "JP", None, "openalex"),
+        ("name:kyoto university", "KYOTO UNIVERSITY", "JP", "Kyoto Univ, Kyoto, Japan", "rules"),  # -> I4
+        ("name:kyoto university", "Kyoto Univ", None, "Kyoto Univ, Atlantis", "rules"),  # no I4 without a country
+        ("I5", "Leiden University", None, None, "openalex"),
+        ("name:leiden university", "Leiden Univ.", None, "Leiden Univ., Atlantis", "rules"),  # -> I5 (both missing)
+        ("name:leiden university", "Leiden University", "NL", "Leiden, Netherlands", "rules"),  # stays: I5 has none
+        ("I6", "Osaka University", "JP", None, "openalex"),
+        ("I6", "Osaka Daigaku", "JP", None, "openalex"),
+        ("I6", "Osaka Daigaku", "JP", None, "openalex"),
+        (None, "Erasmus MC", None, "Erasmus MC, Utopia", "unresolved"),
+        ("name:acme", "Acme", "US", "Acme, Boston, USA", "unresolved"),
+    ]
+    a = pd.DataFrame(rows, columns=["institution_key", "institution", "country", "raw_affiliation", "sector_source"])
+    _unify_names(a)
+    assert a["institution_key"].tolist() == [
+        "I4", "I4", "name:kyoto university", "I5", "I5", "name:leiden university", "I6", "I6", "I6", None, "name:acme"]
+    # per key: unabbreviated before abbreviated, mixed case before upper case, then the most frequent
+    assert a["institution"].tolist() == [
+        "Kyoto University", "Kyoto University", "Kyoto Univ", "Leiden University", "Leiden University",
+        "Leiden University", "Osaka Daigaku", "Osaka Daigaku", "Osaka Daigaku", "Erasmus MC", "Acme"]
+    rep = unresolved_report(a)
+    assert rep["countries"] == [{"token": "Atlantis", "rows": 2}, {"token": "Utopia", "rows": 1}]
+    assert rep["institutions"] == [{"institution": "Acme", "rows": 1}, {"institution": "Erasmus MC", "rows": 1}]

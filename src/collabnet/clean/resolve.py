@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from ..corpus import columns_frame
 from .countries import country_code, country_token
 from .institutions import display_preference, name_key, parse_affiliation, sector_of_type
 from .thesaurus import Thesaurus
@@ -101,7 +102,7 @@ def _frame(cols: dict, names: list, dtypes: dict) -> pd.DataFrame:
         if arr is None:
             arr = np.full(n, None, dtype=object)
         data[name] = arr.astype(dtypes.get(name, arr.dtype), copy=False)
-    return pd.DataFrame(data, columns=names, copy=False)
+    return columns_frame(data, names)
 
 
 def authorship_row(wid, pos, au, aff, th: Thesaurus, pool: dict):
@@ -193,42 +194,61 @@ def _id_fields(itype, cc):
     return sector, sector_src, country, "openalex" if country else None
 
 
-def _name_keys(keys: pd.Series) -> pd.Series:
-    """Whether each institution key is a parsed name's ("name:..."), worked out once per distinct key (a
-    key repeats on every row of its institution)."""
-    codes, uniques = pd.factorize(keys, use_na_sentinel=False)
-    flags = np.fromiter((k.startswith("name:") for k in uniques), dtype=bool, count=len(uniques))
-    return pd.Series(flags[codes], index=keys.index)
-
-
 def _unify_names(a: pd.DataFrame) -> None:
     """One key and one display name per institution.
 
     A name parsed from a string that equals an OpenAlex institution's name
     takes that institution's id key; variants of one name key get one display
-    name (unabbreviated preferred, then the most frequent).
+    name (unabbreviated preferred, then the most frequent).  Worked on the
+    codes of the distinct keys, names and countries (a million rows hold a
+    few thousand institutions).
     """
     if a.empty:
         return
-    has = a["institution_key"].notna()
-    sub = a.loc[has, ["institution_key", "institution", "country"]]
-    namerows = _name_keys(sub["institution_key"])
-    idkeys = sub[~namerows]
-    by_name = {}
-    for key, nm, cc in idkeys.drop_duplicates(["institution_key"]).itertuples(index=False):
+    col = a["institution_key"].to_numpy()
+    codes, keys = pd.factorize(col)          # distinct keys in order of first appearance; missing: -1
+    if not len(keys):
+        return
+    rows = np.flatnonzero(codes >= 0)
+    kc = codes[rows]
+    inst = a["institution"].to_numpy()
+    country = a["country"].to_numpy()
+    first = np.empty(len(keys), dtype=np.int64)
+    first[kc[::-1]] = rows[::-1]             # each key's first row
+    is_name = np.fromiter((k.startswith("name:") for k in keys), dtype=bool, count=len(keys))
+    by_name = {}                             # (name key, country) -> the first id key of that name
+    for j in np.flatnonzero(~is_name):
+        nm = inst[first[j]]
         if nm:
-            by_name.setdefault(("name:" + name_key(nm), cc), key)
+            by_name.setdefault(("name:" + name_key(nm), country[first[j]]), j)
     if by_name:
-        remap = [by_name.get((k, c), k) for k, c in zip(sub.loc[namerows, "institution_key"], sub.loc[namerows, "country"])]
-        a.loc[sub.index[namerows.values], "institution_key"] = remap
-    sub = a.loc[has, ["institution_key", "institution"]]
-    counts = defaultdict(Counter)
-    pairs = sub.groupby(["institution_key", "institution"], sort=False, dropna=False).size()
-    for (k, nm), n in pairs.items():
-        counts[k][nm] += int(n)
-    display = {k: min(c.items(), key=lambda kv: (display_preference(kv[0]), -kv[1], kv[0]))[0]
-               for k, c in counts.items()}
-    a.loc[has, "institution"] = a.loc[has, "institution_key"].map(display)
+        named = rows[is_name[kc]]           # rows of name keys: remapped per distinct (key, country)
+        cc, ccs = pd.factorize(country[named])
+        cc, ccs = cc + 1, [None, *ccs]          # (a missing country stays None, as in by_name)
+        w = len(ccs)
+        pairs, pair_of = np.unique(codes[named].astype(np.int64) * w + cc, return_inverse=True)
+        to = np.array([by_name.get((keys[p // w], ccs[p % w]), p // w) for p in pairs.tolist()], dtype=np.int64)
+        codes = codes.copy()
+        codes[named] = to[pair_of]
+        kc = codes[rows]
+        col = col.copy()
+        col[rows] = keys[kc]
+        a["institution_key"] = col
+    nc, names = pd.factorize(inst[rows], use_na_sentinel=False)
+    w = max(len(names), 1)
+    pairs, n = np.unique(kc.astype(np.int64) * w + nc, return_counts=True)
+    best: dict = {}                          # key code -> (preference, -rows, name) of its display name
+    for p, c in zip(pairs.tolist(), n.tolist()):
+        nm = names[p % w]
+        cand = (display_preference(nm), -c, nm)
+        if p // w not in best or cand < best[p // w]:
+            best[p // w] = cand
+    display = np.empty(len(keys), dtype=object)
+    for k, cand in best.items():
+        display[k] = cand[2]
+    inst = inst.copy()
+    inst[rows] = display[kc]
+    a["institution"] = inst
 
 
 def unresolved_report(a: pd.DataFrame, top: int = 20) -> dict:
@@ -236,11 +256,14 @@ def unresolved_report(a: pd.DataFrame, top: int = 20) -> dict:
     out = {"countries": [], "institutions": []}
     if a.empty:
         return out
-    miss_c = a[a["country"].isna() & a["raw_affiliation"].notna()]
-    toks = Counter(country_token(r) for r in miss_c["raw_affiliation"])
+    miss_c = (a["country"].isna() & a["raw_affiliation"].notna()).to_numpy()
+    toks: Counter = Counter()
+    for raw, n in pd.Series(a["raw_affiliation"].to_numpy()[miss_c]).value_counts(sort=False).items():
+        toks[country_token(raw)] += int(n)      # (once per distinct address)
     out["countries"] = [{"token": t, "rows": n} for t, n in sorted(toks.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
-    miss_i = a[(a["sector_source"] == "unresolved") & a["institution"].notna()]
-    names = Counter(miss_i["institution"])
+    miss_i = ((a["sector_source"] == "unresolved") & a["institution"].notna()).to_numpy()
+    names = Counter({t: int(n) for t, n in
+                     pd.Series(a["institution"].to_numpy()[miss_i]).value_counts(sort=False).items()})
     out["institutions"] = [{"institution": t, "rows": n}
                            for t, n in sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
     return out
