@@ -212,8 +212,9 @@ def test_wos_reprint_names_and_block_cuts_match_the_patterns_they_replace():
 def test_scopus_author_entry_split_with_first_segments():
     """An author's entry of `Authors with affiliations` splits into the name and the known affiliations,
     whether the name takes one segment (pre-2023 "Liu F.") or two (2023 "Liu, F."), and the shortcut
-    (only segments that start a known affiliation can start the tiling) changes nothing."""
-    from collabnet.read.scopus import first_segments, split_author_entry
+    (only segments that start a known affiliation can start the tiling) and the fast path (a name and
+    one known affiliation in its joined form) change nothing."""
+    from collabnet.read.scopus import first_segments, plain_known, split_author_entry
     known = {"Dept A, Univ A, Tokyo, Japan", "Inst B, Osaka, Japan", "Univ A, Tokyo, Japan"}
     assert first_segments(known) == {"Dept A", "Inst B", "Univ A"}
     cases = {
@@ -225,9 +226,14 @@ def test_scopus_author_entry_split_with_first_segments():
         # nothing tiles: "Surname, I." keeps two segments, the rest is one affiliation
         "Smith, J., Unknown Lab, Paris, France": ("Smith, J.", ["Unknown Lab, Paris, France"]),
     }
+    plain = plain_known(known | {"Odd , Lab,, Paris"})
+    assert plain == known              # (a known string not in its joined form is left to the search)
+    cases["Doe, J., Odd , Lab,, Paris"] = ("Doe, J.", ["Odd, Lab, Paris"])
     for entry, expected in cases.items():
-        assert split_author_entry(entry, known) == expected, entry
+        assert split_author_entry(entry, known | {"Odd, Lab, Paris"}) == expected, entry
         assert split_author_entry(entry, known, first_segments(known)) == expected, entry
+        # the shortcut for a name of one or two segments and one known affiliation changes nothing
+        assert split_author_entry(entry, known, first_segments(known), plain) == expected, entry
 
 
 def test_reference_strings_table_equals_the_per_record_tuples():

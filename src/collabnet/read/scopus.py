@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import functools
 import re
 
 import numpy as np
@@ -80,16 +81,54 @@ def first_segments(known: set[str]) -> set[str]:
     return {a.split(",", 1)[0].strip() for a in known}
 
 
-def split_author_entry(entry: str, known: set[str], firsts: set[str] | None = None) -> tuple[str, list[str]]:
+def _joined(value: str) -> str:
+    """A string's comma-separated segments, stripped, the empty ones dropped, joined by ", "."""
+    return ", ".join(p for p in (s.strip() for s in value.split(",")) if p)
+
+
+@functools.lru_cache(maxsize=65536)
+def _plain(value: str) -> bool:
+    return _joined(value) == value
+
+
+def plain_known(known: set[str]) -> set[str]:
+    """The known affiliations that are their own :func:`_joined` form (nearly all): an entry that is a
+    name and one of these needs no segment search (see :func:`split_author_entry`).  (Cached: an
+    affiliation recurs on every paper of its authors.)"""
+    return {a for a in known if _plain(a)}
+
+
+def split_author_entry(entry: str, known: set[str], firsts: set[str] | None = None,
+                       plain: set[str] | None = None) -> tuple[str, list[str]]:
     """One `Authors with affiliations` entry -> (author name, affiliation strings).
 
     An author with several affiliations has them joined by ", " in one entry;
     they are told apart with the distinct strings of the `Affiliations` column.
+    ``firsts``: :func:`first_segments` of ``known``, ``plain``: :func:`plain_known` of it (when given,
+    the usual entry, a one- or two-segment name and one known affiliation, is found without the search;
+    the result is the same).
 
     >>> split_author_entry("Liu F., Dept A, Univ A, Tokyo, Japan, Inst B, Osaka, Japan",
     ...                    {"Dept A, Univ A, Tokyo, Japan", "Inst B, Osaka, Japan"})
     ('Liu F.', ['Dept A, Univ A, Tokyo, Japan', 'Inst B, Osaka, Japan'])
     """
+    if plain and firsts is not None:
+        # what the search below finds first, when the rest after the name's one segment (k = 1) is
+        # a known affiliation in its joined form; or, when the name's second segment starts no known
+        # affiliation (so k = 1 is not tried), the rest after two segments (k = 2)
+        i = entry.find(",")
+        if i > 0:
+            s0 = entry[:i].strip()
+            if s0:
+                rest = entry[i + 1:].strip()
+                if rest in plain:
+                    return s0, [rest]
+                j = entry.find(",", i + 1)
+                if j > 0:
+                    s1 = entry[i + 1:j].strip()
+                    rest = entry[j + 1:].strip()
+                    if s1 and s1 not in firsts and rest in plain:
+                        return s0 + ", " + s1, [rest]
     segs = [s.strip() for s in entry.split(",")]
     segs = [s for s in segs if s]
     if not segs:
@@ -766,8 +805,8 @@ def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> 
     with_aff = g("Authors with affiliations")
     per_slot = None
     if with_aff and authors:
-        firsts = first_segments(known)
-        entries = [split_author_entry(e.strip(), known, firsts) for e in with_aff.split(";") if e.strip()]
+        firsts, plain = first_segments(known), plain_known(known)
+        entries = [split_author_entry(e.strip(), known, firsts, plain) for e in with_aff.split(";") if e.strip()]
         per_slot = _align(names, entries)
     if per_slot is not None:
         for a, affs in zip(authors, per_slot):
