@@ -425,7 +425,12 @@ def assemble(asm: Assembly, reports: list, keep_retracted: bool = False):
     kept = np.flatnonzero(keep)                      # groups in order of first appearance
 
     # the works table: each kept group's base row, merged rows patched in
-    wt = works.take(pa.array(base_rec[kept])).drop(["rec"]).combine_chunks()
+    rows = base_rec[kept]
+    if len(rows) == len(works) and bool((rows == np.arange(len(rows))).all()):
+        wt = works.drop(["rec"])                     # (every record kept, in order: nothing to gather)
+    else:
+        wt = works.take(pa.array(rows)).drop(["rec"]).combine_chunks()
+    del rows
     del works
     cols = [wt.column(name).to_pylist() for name in WORK_ID_FIELDS]
     work_ids = [work_id_from(*vals) for vals in zip(*cols)]
