@@ -149,6 +149,12 @@ def test_corpus_survives_save_and_load(tmp_path, fixture_path, monkeypatch, slic
         assert list(a.dtypes) == list(b.dtypes), name
         assert a.equals(b), name
     assert back.meta["inputs"] == c.meta["inputs"]
+    # the build's load: the references are read from their file when first used, and equal the same
+    lazy = cc.Corpus.load(tmp_path / "corpus", lazy_references=True)
+    assert "references" not in vars(lazy) and lazy.works.equals(c.works)
+    assert lazy.references.equals(c.references) and "references" in vars(lazy)
+    with pytest.raises(AttributeError):
+        lazy.no_such_table
 
 
 @pytest.mark.parametrize("slice_rows", [250_000, 3])

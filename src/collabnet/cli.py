@@ -100,7 +100,7 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
         _preload(views=not no_views)  # while the child reads
         stages.update(reader.result())
     t0 = time.perf_counter()
-    corpus = Corpus.load(corpus_dir)
+    corpus = Corpus.load(corpus_dir, lazy_references=True)   # (read when topics need them)
     # the corpus lives to the end: keep the cyclic garbage collector from rescanning its millions of
     # objects, and forked children from copying the pages it would touch
     import gc

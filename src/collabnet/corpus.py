@@ -75,6 +75,15 @@ class Corpus:
     def __len__(self) -> int:
         return len(self.works)
 
+    def __getattr__(self, name):
+        # the references of a corpus loaded with ``lazy_references``: read from its file on first use
+        if name == "references":
+            path = self.__dict__.get("_references_file")
+            if path is not None:
+                self.references = _read_parquet(path)
+                return self.references
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def __repr__(self) -> str:
         return (f"<Corpus: {len(self.works)} works, {len(self.authorships)} authorship rows, "
                 f"{len(self.references)} references>")
@@ -127,8 +136,10 @@ class Corpus:
         write_corpus(directory, write)
 
     @classmethod
-    def load(cls, directory) -> "Corpus":
-        """Read a corpus that :meth:`save` (or ``collabnet build``) wrote."""
+    def load(cls, directory, lazy_references: bool = False) -> "Corpus":
+        """Read a corpus that :meth:`save` (or ``collabnet build``) wrote.  ``lazy_references``: read the
+        references table (the largest; only topics use it) when it is first used, from the file then (which
+        must stay in place until then)."""
         directory = os.fspath(directory)
         if os.path.isdir(os.path.join(directory, "corpus")):
             directory = os.path.join(directory, "corpus")
@@ -136,13 +147,18 @@ class Corpus:
         if missing:
             raise InputError(directory, "is not a saved corpus (missing " + ", ".join(f"{m}.parquet" for m in missing) + ")",
                              hint="Point at the folder `collabnet build --out DIR` wrote (DIR or DIR/corpus)")
-        tables = {n: _read_parquet(os.path.join(directory, f"{n}.parquet")) for n in TABLES}
+        names = [n for n in TABLES if not (lazy_references and n == "references")]
+        tables = {n: _read_parquet(os.path.join(directory, f"{n}.parquet")) for n in names}
         meta = {}
         mp = os.path.join(directory, "meta.json")
         if os.path.exists(mp):
             with open(mp, encoding="utf-8") as f:
                 meta = json.load(f)
-        return cls(tables["works"], tables["authorships"], tables["references"], meta)
+        corpus = cls(tables["works"], tables["authorships"], tables.get("references"), meta)
+        if lazy_references:
+            del corpus.references
+            corpus._references_file = os.path.join(directory, "references.parquet")
+        return corpus
 
 
 def write_corpus(directory, write) -> None:
