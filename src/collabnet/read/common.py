@@ -215,7 +215,7 @@ _NAME_KEY = re.compile(r"[^a-z]")
 
 
 @lru_cache(maxsize=1 << 16)
-def name_key(name: str) -> str:
+def author_key(name: str) -> str:
     """An author name as the readers match it across fields: lower case, letters a-z only.  (A name recurs
     on every record of its author, with 2-3 keys a name: the recent ones are kept.)"""
     return _NAME_KEY.sub("", name.lower())

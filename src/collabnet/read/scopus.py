@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
-import functools
 import re
 
 import numpy as np
 
 from ..errors import InputError
-from .common import (FieldRef, FileReport, canonical_doc_type, count_byte, name_key, new_aff, new_author,
+from .common import (FieldRef, FileReport, author_key, canonical_doc_type, count_byte, new_aff, new_author,
                      new_record, norm_doi, parse_int, parse_year)
 
 REQUIRED = ("Title", "Year")
@@ -158,12 +158,12 @@ def _align(names: list[str], entries: list[tuple[str, list[str]]]) -> list[list[
     slot = -1
     prev = None
     for name, affs in entries:
-        key = name_key(name)
+        key = author_key(name)
         if slot >= 0 and key == prev:  # consecutive entries of one author: several affiliations
             out[slot].extend(affs)
             continue
         slot += 1
-        if slot >= len(names) or (key and name_key(names[slot]) and not name_key(names[slot]).startswith(key[:3])):
+        if slot >= len(names) or (key and author_key(names[slot]) and not author_key(names[slot]).startswith(key[:3])):
             return None
         out[slot].extend(affs)
         prev = key
@@ -821,9 +821,9 @@ def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> 
         rec["unlinked"] = [new_aff(s) for s in affs_all]
     corr = g("Correspondence Address")
     if corr and authors:
-        cname = name_key(corr.split(";", 1)[0])
+        cname = author_key(corr.split(";", 1)[0])
         for a in authors:
-            if cname and name_key(a["name"] or "") == cname:
+            if cname and author_key(a["name"] or "") == cname:
                 a["corresponding"] = True
                 break
     rec["authors"] = authors

@@ -7,7 +7,7 @@ import io
 import re
 
 from ..errors import InputError
-from .common import (FileReport, StringRun, canonical_doc_type, name_key, new_aff, new_author, new_record,
+from .common import (FileReport, StringRun, author_key, canonical_doc_type, new_aff, new_author, new_record,
                      norm_doi, parse_int, parse_year)
 
 csv.field_size_limit(2**31 - 1)
@@ -298,8 +298,8 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
     by_short: dict[str, list[int]] = {}
     for i, a in enumerate(authors):
         if a["full_name"]:
-            by_full.setdefault(name_key(a["full_name"]), []).append(i)
-        by_short.setdefault(name_key(a["name"] or ""), []).append(i)
+            by_full.setdefault(author_key(a["full_name"]), []).append(i)
+        by_short.setdefault(author_key(a["name"] or ""), []).append(i)
     unlinked = []
     placed: dict = {}  # author slot -> the addresses given to it
     for addr in f.get("C1", []):
@@ -312,11 +312,11 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
             who = [w.strip() for w in addr[1:close].split(";") if w.strip()]
             place = addr[close + 1:].strip()
             for w in who:
-                k = name_key(w)
+                k = author_key(w)
                 slots = by_full.get(k) or by_short.get(k)
                 if not slots:
                     # "[Surname, G]" written with the short name
-                    slots = [i for i, a in enumerate(authors) if name_key(a["name"] or "") == k]
+                    slots = [i for i, a in enumerate(authors) if author_key(a["name"] or "") == k]
                 if slots:
                     for i in slots:
                         have = placed.get(i)
@@ -333,7 +333,7 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
             unlinked.append(new_aff(addr))
     rp = " ".join(f.get("RP", []))
     for name in corresponding_names(rp):
-        k = name_key(name)
+        k = author_key(name)
         for i in by_short.get(k, []) + by_full.get(k, []):
             authors[i]["corresponding"] = True
     rec["authors"] = authors
