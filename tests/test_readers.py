@@ -157,6 +157,60 @@ def test_corpus_survives_save_and_load(tmp_path, fixture_path, monkeypatch, slic
         lazy.no_such_table
 
 
+def test_parquet_slices_are_written_in_order_on_a_second_thread_and_errors_surface(tmp_path, fixture_path,
+                                                                                   monkeypatch):
+    """The writer thread gets the slices in order; an error in the writer (disk full) or in the making of
+    a slice reaches the caller, without a hang, and a corpus whose write failed is not left behind."""
+    import threading
+
+    import collabnet.corpus as cc
+    got, threads = [], set()
+
+    def write(x):
+        threads.add(threading.current_thread().name)
+        got.append(x)
+    cc._pipelined(iter(range(50)), write)
+    assert got == list(range(50)) and threads == {"parquet-writer"}
+
+    def full(x):
+        if x == 3:
+            raise OSError(28, "No space left on device")
+        got.append(x)
+    got.clear()
+    with pytest.raises(OSError, match="No space left"):
+        cc._pipelined(iter(range(1000)), full)
+    assert got == [0, 1, 2]
+
+    def slices():
+        yield 1
+        yield 2
+        raise ValueError("bad slice")
+    got.clear()
+    with pytest.raises(ValueError, match="bad slice"):
+        cc._pipelined(slices(), got.append)
+    assert got == [1, 2]
+
+    # a failing write of a real corpus, its tables in slices of 3 rows: nothing is left in place
+    monkeypatch.setattr(cc, "PARQUET_SLICE", 3)
+    c = collabnet.read(fixture_path("openalex_works.jsonl"), progress=False)
+    assert len(c.authorships) > 3   # (written in two slices: the second one fails)
+    real = cc._pipelined
+
+    def failing(items, w):
+        n = [0]
+
+        def go(x):
+            n[0] += 1
+            if n[0] > 1:
+                raise OSError(28, "No space left on device")
+            w(x)
+        return real(items, go)
+    monkeypatch.setattr(cc, "_pipelined", failing)
+    with pytest.raises(OSError):
+        c.save(tmp_path / "corpus")
+    assert not (tmp_path / "corpus").exists() and not list(tmp_path.glob(".corpus-*"))
+
+
 @pytest.mark.parametrize("slice_rows", [250_000, 3])
 def test_read_into_writes_the_corpus_that_read_gives(tmp_path, fixture_path, monkeypatch, slice_rows):
     """``read_into`` (what the build runs) writes the references straight from the parts' Arrow
