@@ -211,6 +211,29 @@ def test_parquet_slices_are_written_in_order_on_a_second_thread_and_errors_surfa
     assert not (tmp_path / "corpus").exists() and not list(tmp_path.glob(".corpus-*"))
 
 
+def test_read_makes_the_references_table_when_first_used(tmp_path, fixture_path):
+    """``collabnet.read`` keeps the parsed references in the reader's Arrow parts and makes the pandas
+    table on first use (most analyses never use it): equal to what the build writes, a merged work's
+    references included; pickling or copying the corpus makes the table first."""
+    import copy
+    import pickle
+
+    import collabnet.corpus as cc
+    from collabnet.read import read_into
+    files = [fixture_path(n) for n in ("scopus_2023.csv", "wos_plain.txt", "openalex_works.jsonl", "medline.nbib")]
+    c = collabnet.read(*files, progress=False)
+    assert "references" not in vars(c) and "references not loaded yet" in repr(c)
+    read_into(tmp_path / "corpus", *files, progress=False)
+    written = cc.Corpus.load(tmp_path / "corpus").references
+    assert len(written) > 3
+    back = pickle.loads(pickle.dumps(c))            # makes the table, then pickles it with the rest
+    assert "references" in vars(c) and "_references_make" not in vars(c)
+    assert back.references.equals(written) and c.references.equals(written)
+    assert f"{len(written)} references" in repr(c)
+    d = collabnet.read(*files, progress=False)
+    assert copy.deepcopy(d).references.equals(written) and d.references.equals(written)
+
+
 @pytest.mark.parametrize("slice_rows", [250_000, 3])
 def test_read_into_writes_the_corpus_that_read_gives(tmp_path, fixture_path, monkeypatch, slice_rows):
     """``read_into`` (what the build runs) writes the references straight from the parts' Arrow

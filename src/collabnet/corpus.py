@@ -76,17 +76,37 @@ class Corpus:
         return len(self.works)
 
     def __getattr__(self, name):
-        # the references of a corpus loaded with ``lazy_references``: read from its file on first use
+        # references not made yet: read from the file of a corpus loaded with ``lazy_references``, or made
+        # from the reader's Arrow parts (``collabnet.read``), on first use
         if name == "references":
+            make = self.__dict__.pop("_references_make", None)
+            if make is not None:
+                self.references = make()
+                return self.references
             path = self.__dict__.get("_references_file")
             if path is not None:
                 self.references = _read_parquet(path)
                 return self.references
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    @classmethod
+    def with_references_made_later(cls, works, authorships, make, meta=None) -> "Corpus":
+        """A corpus whose references table is ``make()``, called when the table is first used (most
+        analyses never use it: only topics do).  Pickling or copying the corpus makes it first."""
+        corpus = cls(works, authorships, None, meta or {})
+        del corpus.references
+        corpus._references_make = make
+        return corpus
+
+    def __getstate__(self):
+        if "_references_make" in self.__dict__:   # (a function of the reader's parts: not picklable)
+            self.references
+        return self.__dict__
+
     def __repr__(self) -> str:
-        return (f"<Corpus: {len(self.works)} works, {len(self.authorships)} authorship rows, "
-                f"{len(self.references)} references>")
+        refs = (f"{len(self.references)} references" if "references" in self.__dict__
+                else "references not loaded yet")
+        return f"<Corpus: {len(self.works)} works, {len(self.authorships)} authorship rows, {refs}>"
 
     # ------------------------------------------------------------ derived sets
     def work_countries(self) -> pd.DataFrame:

@@ -436,9 +436,6 @@ def corpus_of(asm: Assembly, reports: list[FileReport], thesaurus: Thesaurus | N
         from ..corpus import PARQUET_SLICE
         put("references", references(PARQUET_SLICE))   # (Arrow batches: no Python string made)
         spent += time.perf_counter() - t
-        refs = None
-    else:
-        refs = finish_references(references())
     auth, how = finish_authorships(authorships(), th)
     pa.default_memory_pool().release_unused()   # the parts' buffers, back to the system
     meta = {
@@ -451,7 +448,7 @@ def corpus_of(asm: Assembly, reports: list[FileReport], thesaurus: Thesaurus | N
         "unresolved": unresolved_report(auth),
     }
     if put is None:
-        return Corpus(works, auth, refs, meta)
+        return Corpus.with_references_made_later(works, auth, lambda: finish_references(references()), meta)
     t = time.perf_counter()
     put("authorships", auth)
     put("meta", meta)
