@@ -365,6 +365,18 @@ def test_reference_strings_table_equals_the_per_record_tuples():
                           "Lee, 2010, 10.1234/x%28y%29", "see 10.5555/zz"]
     assert got["doi"] == ["10.1000/abc", None, None, "10.1000/abc", "10.1234/x(y)", "10.5555/zz"]
     assert got["openalex_id"] == [None] * 6
+    # strings with "10." and no DOI, DOIs in other cases and spellings, strings without "10." (which never
+    # reach the DOI search), at random: the arrays give what the per-record tuples give
+    import random
+    rnd = random.Random(7)
+    pieces = ["Vol. 10. pp. 1-9", "10.", "x 10.12/short", "DOI 10.1000/ABC", "doi:10.1000/abc.", "10.1000/abc",
+              "10.5555/zz", "https://doi.org/10.5555/ZZ", "Jones K. (1999)", "Jones K. (1999)", "Lee, 2010",
+              "10.1234/x%28y%29", "A. B., Title 2010.", "W. 10,5 mg"]
+    many = [[" ".join(rnd.sample(pieces, rnd.randint(1, 3))) for _ in range(rnd.randint(1, 6))] for _ in range(300)]
+    rec_of = np.repeat(np.arange(len(many)), [len(r) for r in many])
+    table = _string_refs_table(rec_of, pa.array([x for r in many for x in r])).to_pydict()
+    assert table == expected_of(many)
+    assert 0 < sum(d is not None for d in table["doi"]) < len(table["doi"])
 
 
 def test_openalex_ids_table_equals_the_per_record_tuples():

@@ -333,16 +333,24 @@ def _string_refs_table(rec_of: np.ndarray, strings: pa.Array) -> pa.Table:
     import pyarrow.compute as pc
     enc = strings.dictionary_encode()
     del strings
-    distinct = enc.dictionary.to_pylist()
-    dois = [find_doi(s) for s in distinct]
+    # only a string with "10." in it can hold a DOI or spell one (``find_doi``'s pattern starts so): the
+    # others (all of them in most Scopus exports) never become Python strings
+    maybe = np.flatnonzero(pc.fill_null(pc.match_substring(enc.dictionary, "10."), False)
+                           .to_numpy(zero_copy_only=False))
+    some = enc.dictionary.take(pa.array(maybe)).to_pylist()
+    found = [find_doi(s) for s in some]
     key_of_doi: dict = {}
-    for d in dois:
+    for d in found:
         if d is not None and d not in key_of_doi:
             key_of_doi[d] = len(key_of_doi)
     n = len(key_of_doi)
     # a key number per distinct string: its DOI's, else its own (or the DOI's that it spells exactly)
-    key = np.array([key_of_doi[d] if d is not None else key_of_doi.get(s, n + j)
-                    for j, (s, d) in enumerate(zip(distinct, dois))], dtype=np.int64)
+    key = n + np.arange(len(enc.dictionary), dtype=np.int64)
+    key[maybe] = [key_of_doi[d] if d is not None else key_of_doi.get(s, n + j)
+                  for j, s, d in zip(maybe.tolist(), some, found)]
+    dois = [None] * len(enc.dictionary)
+    for j, d in zip(maybe.tolist(), found):
+        dois[j] = d
     rec_of, codes, raw = _first_of_each_key(rec_of, enc, key)
     position = _positions(rec_of)
     doi = pc.take(pa.array(dois, type=pa.string()), pa.array(codes)).dictionary_encode()
