@@ -232,6 +232,14 @@ def test_read_makes_the_references_table_when_first_used(tmp_path, fixture_path)
     assert f"{len(written)} references" in repr(c)
     d = collabnet.read(*files, progress=False)
     assert copy.deepcopy(d).references.equals(written) and d.references.equals(written)
+    # threads that use the table at once: it is made once, and each of them gets it (a race that a
+    # try can miss: ten tries)
+    from concurrent.futures import ThreadPoolExecutor
+    for _ in range(10):
+        e = collabnet.read(*files, progress=False)
+        with ThreadPoolExecutor(8) as pool:
+            tables = list(pool.map(lambda _: e.references, range(8)))
+        assert all(t is tables[0] for t in tables) and tables[0].equals(written)
 
 
 @pytest.mark.parametrize("slice_rows", [250_000, 3])

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -53,6 +54,9 @@ def _distinct_sorted(df: pd.DataFrame, present: str, keys: list, cols: list) -> 
     return pd.DataFrame({c: df[c].take(rows).reset_index(drop=True) for c in cols}, columns=cols)
 
 
+_REFERENCES_LOCK = threading.Lock()
+
+
 @dataclass
 class Corpus:
     works: pd.DataFrame
@@ -77,16 +81,15 @@ class Corpus:
 
     def __getattr__(self, name):
         # references not made yet: read from the file of a corpus loaded with ``lazy_references``, or made
-        # from the reader's Arrow parts (``collabnet.read``), on first use
-        if name == "references":
-            make = self.__dict__.pop("_references_make", None)
-            if make is not None:
-                self.references = make()
-                return self.references
-            path = self.__dict__.get("_references_file")
-            if path is not None:
-                self.references = _read_parquet(path)
-                return self.references
+        # from the reader's Arrow parts (``collabnet.read``), on first use, once (the lock: by one thread)
+        d = self.__dict__
+        if name == "references" and ("_references_make" in d or "_references_file" in d):
+            with _REFERENCES_LOCK:
+                if "references" not in d:
+                    make = d.get("_references_make")
+                    d["references"] = make() if make is not None else _read_parquet(d["_references_file"])
+                    d.pop("_references_make", None)
+            return d["references"]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @classmethod
@@ -364,8 +367,9 @@ def _pipelined(items, write) -> None:
     """``write(item)`` for each item of an iterator, in order, on a second thread, so that the Parquet
     encoding of one slice (Arrow's C++ writer, which releases the GIL) overlaps the making of the next
     (pandas' Python strings converted to Arrow, which holds it): 0.9 against 1.3-1.7 s for the 1.7M
-    authorship rows of the S=20 world, the same bytes.  At most two slices wait for the writer.  An error
-    on either side is raised here, after the writer has stopped."""
+    authorship rows of the S=20 world, the same bytes.  At most three slices are held at once (one being
+    written, one waiting, one being made).  An error on either side is raised here, after the writer has
+    stopped."""
     import queue
     import threading
     q, failed = queue.Queue(maxsize=1), []
