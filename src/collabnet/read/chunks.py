@@ -335,9 +335,10 @@ def _string_refs_table(rec_of: np.ndarray, strings: pa.Array) -> pa.Table:
     del strings
     # only a string with "10." in it can hold a DOI or spell one (``find_doi``'s pattern starts so): the
     # others (all of them in most Scopus exports) never become Python strings
-    maybe = np.flatnonzero(pc.fill_null(pc.match_substring(enc.dictionary, "10."), False)
-                           .to_numpy(zero_copy_only=False))
-    some = enc.dictionary.take(pa.array(maybe)).to_pylist()
+    distinct = enc.dictionary
+    maybe = np.flatnonzero(pc.fill_null(pc.match_substring(distinct, "10."), False).to_numpy(zero_copy_only=False))
+    at = maybe.tolist()
+    some = distinct.take(pa.array(maybe)).to_pylist()
     found = [find_doi(s) for s in some]
     key_of_doi: dict = {}
     for d in found:
@@ -345,11 +346,10 @@ def _string_refs_table(rec_of: np.ndarray, strings: pa.Array) -> pa.Table:
             key_of_doi[d] = len(key_of_doi)
     n = len(key_of_doi)
     # a key number per distinct string: its DOI's, else its own (or the DOI's that it spells exactly)
-    key = n + np.arange(len(enc.dictionary), dtype=np.int64)
-    key[maybe] = [key_of_doi[d] if d is not None else key_of_doi.get(s, n + j)
-                  for j, s, d in zip(maybe.tolist(), some, found)]
-    dois = [None] * len(enc.dictionary)
-    for j, d in zip(maybe.tolist(), found):
+    key = n + np.arange(len(distinct), dtype=np.int64)
+    key[maybe] = [key_of_doi[d] if d is not None else key_of_doi.get(s, n + j) for j, s, d in zip(at, some, found)]
+    dois = [None] * len(distinct)
+    for j, d in zip(at, found):
         dois[j] = d
     rec_of, codes, raw = _first_of_each_key(rec_of, enc, key)
     position = _positions(rec_of)

@@ -103,13 +103,13 @@ def iter_lines(path):
     lineno, pending = 0, []   # pending: the pieces of a line that runs on past the blocks read so far
     try:
         with pa.input_stream(path, compression="gzip" if gz else None) as f:
-            while True:
-                block = f.read(STREAM_BYTES)
-                if not block:
-                    break
+            first = True
+            while block := f.read(STREAM_BYTES):
+                if first:   # (a file of only the mark is one empty line, as Python reads it)
+                    block, first = block.removeprefix(b"\xef\xbb\xbf"), False
                 lines = block.split(b"\n")
                 if len(lines) == 1:        # no line ends in this block
-                    pending.append(block)
+                    pending.append(lines[0])
                     continue
                 if pending:
                     lines[0] = b"".join(pending) + lines[0]
@@ -117,8 +117,6 @@ def iter_lines(path):
                 last = lines.pop()
                 if last:
                     pending.append(last)
-                if lineno == 0 and lines[0].startswith(b"\xef\xbb\xbf"):
-                    lines[0] = lines[0][3:]
                 for line in lines:
                     lineno += 1
                     yield lineno, line
@@ -128,5 +126,4 @@ def iter_lines(path):
         raise InputError(path, f"the gzip stream is damaged or truncated ({exc})",
                          hint="Download or copy the file again") from None
     if pending:
-        line = b"".join(pending)
-        yield lineno + 1, (line[3:] if lineno == 0 and line.startswith(b"\xef\xbb\xbf") else line)
+        yield lineno + 1, b"".join(pending)
