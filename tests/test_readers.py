@@ -62,6 +62,42 @@ def test_wos_plain_text(fixture_path):
     assert c.references["doi"].tolist() == ["10.5555/ref.1", None]
 
 
+def test_wos_c1_links_each_address_once_per_author(tmp_path):
+    """C1 groups link by full name, else by short name (two authors may share one short name); an address
+    repeated for an author is kept once; a name in no AU/AF stays unlinked (once) and is warned about each
+    time; an address without brackets is unlinked."""
+    text = "\n".join([
+        "FN Clarivate Analytics Web of Science", "VR 1.0",
+        "PT J",
+        "AU Sato, T", "   Sato, T", "   Jansen, P",
+        "AF Sato, Taro", "   Sato, Takeshi", "   Jansen, Piet",
+        "TI Linking addresses", "PY 2020", "UT WOS:000000000000001",
+        "C1 [Sato, Taro; Jansen, Piet] Univ Tokyo, Tokyo, Japan.",
+        "   [Sato, T] Univ Tokyo, Tokyo, Japan.",
+        "   [Jansen, Piet] Leiden Univ, Leiden, Netherlands.",
+        "   [Smith, J] Harvard Univ, Cambridge, MA 02138 USA.",
+        "   [Smith, J; Jansen, P] Harvard Univ, Cambridge, MA 02138 USA.",
+        "   Delft Univ Technol, Delft, Netherlands.",
+        "ER", "", "EF", ""])
+    path = tmp_path / "savedrecs.txt"
+    path.write_text(text, encoding="utf-8")
+    c = collabnet.read(str(path), progress=False)
+    a = c.authorships
+    got = [(r.position, r.author, r.institution, r.country) for r in a.itertuples()]
+    assert got == [
+        # Sato, Taro: Tokyo by full name, then again by the short name "Sato, T": once
+        (0, "Sato, T", "Univ Tokyo", "JP"),
+        # Sato, Takeshi: Tokyo through the short name "Sato, T" only
+        (1, "Sato, T", "Univ Tokyo", "JP"),
+        # Jansen: Tokyo, Leiden, then Harvard through "Jansen, P" (his short name)
+        (2, "Jansen, P", "Univ Tokyo", "JP"), (2, "Jansen, P", "Leiden Univ", "NL"),
+        (2, "Jansen, P", "Harvard Univ", "US"),
+        # Smith is in no AU/AF: Harvard unlinked once; the address without brackets unlinked
+        (-1, None, "Harvard Univ", "US"), (-1, None, "Delft Univ Technol", "NL")]
+    warned = c.meta["inputs"][0]["warnings"]
+    assert warned == {"C1 names an author not in AU/AF (address kept unlinked)": 2}
+
+
 def test_wos_tab_delimited_utf16(fixture_path):
     c = collabnet.read(fixture_path("wos_tabdelim.txt"))
     assert rows(c, "doi:10.1234/tab.1") == [
@@ -459,8 +495,15 @@ def test_authorship_rows_of_a_chunk_equal_the_per_row_resolution():
                 expected.append(authorship_row(i, pos, au, aff, th, pool))
         for aff in rec["unlinked"]:
             expected.append(authorship_row(i, -1, None, aff, th, pool))
-    got = chunk_part(records(), th).authorships.to_pylist()
+    table = chunk_part(records(), th).authorships
+    got = table.to_pylist()
     assert [tuple(r[f.name] for f in AUTH_SCHEMA) for r in got] == expected
+    # each string column's dictionary: its distinct values in order of first appearance, as encoding the
+    # rows one by one gives
+    for f in AUTH_SCHEMA:
+        if str(f.type).startswith("dictionary"):
+            col = table.column(f.name).combine_chunks()
+            assert col.dictionary.to_pylist() == list(dict.fromkeys(v for v in col.to_pylist() if v is not None))
     assert len(got) == 12   # 2 + 3 + 2 + 2 + (2 authors without an address, 1 unlinked address)
     # the address alone and with an id resolve differently: by its parsed name, and by the OpenAlex id
     keys = [r["institution_key"] for r in got if r["rec"] in (0, 3) and r["position"] == 0]

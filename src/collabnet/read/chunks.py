@@ -54,6 +54,8 @@ _DICT = pa.dictionary(pa.int32(), pa.string())
 AUTH_SCHEMA = pa.schema([("rec", pa.int32()), ("position", pa.int32())] +
                         [(c, pa.bool_() if c == "is_corresponding" else _DICT) for c in AUTHORSHIP_COLUMNS[2:]] +
                         [("thesaurus_hit", pa.bool_())])
+_HEAD_SCHEMA = pa.schema(list(AUTH_SCHEMA)[:6])   # an authorship row's author_head
+_TAIL_SCHEMA = pa.schema(list(AUTH_SCHEMA)[6:])   # and its affiliation_tail
 REF_SCHEMA = pa.schema([("rec", pa.int32()), ("position", pa.int64()), ("raw", _DICT), ("doi", _DICT),
                         ("openalex_id", _DICT)])
 
@@ -121,7 +123,7 @@ def _table(rows: list, schema: pa.Schema) -> pa.Table:
 def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
     """The map step: one chunk of records (any source) as a :class:`Part`; the list is emptied."""
     th = thesaurus or Thesaurus()
-    keys, w_rows, a_rows, r_rows = [], [], [], []
+    keys, w_rows, r_rows = [], [], []
     pool: dict = {}
     # references as strings (their DOIs not found yet) go to Arrow as they are: a whole "; "-separated
     # field (Scopus) or a list of strings (WoS); a chunk that mixes kinds (not made by one reader) has
@@ -129,31 +131,54 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
     kinds = {_ref_kind(rec["references"]) for rec in records if rec["references"]}
     plain = len(kinds) == 1 and kinds != {"tuples"}
     ref_recs, ref_counts, ref_strings = [], [], []
+    # an authorship row is its author's head (work, position, the author's fields) and its affiliation's
+    # tail (resolved): the distinct heads and tails are kept once each, and each row is the two numbers
+    heads: list = []      # (record, position, name, id, orcid, corresponding) of each author and unlinked row
+    row_head: list = []   # each row's head
+    tails: list = [NO_AFFILIATION]
+    tail_at: dict = {NO_AFFILIATION: 0}
+    row_tail: list = []   # each row's tail
     # an address alone (Scopus, WoS, PubMed, OpenAlex without an institution) resolves the same on each of
     # its rows: once per chunk
-    tails: dict = {}
+    raw_tails: dict = {}
+
+    def tail_of(t):
+        k = tail_at.get(t)
+        if k is None:
+            k = tail_at[t] = len(tails)
+            tails.append(t)
+        return k
 
     def tail(aff):
         if aff is None:
-            return NO_AFFILIATION
+            return 0
         if raw_only(aff):
             raw = aff.get("raw")
-            t = tails.get(raw)
-            if t is None:
-                t = tails[raw] = affiliation_tail(aff, th, pool)
-            return t
-        return affiliation_tail(aff, th, pool)
+            k = raw_tails.get(raw)
+            if k is None:
+                k = raw_tails[raw] = tail_of(affiliation_tail(aff, th, pool))
+            return k
+        return tail_of(affiliation_tail(aff, th, pool))
 
     for i, rec in enumerate(records):
         authors = rec["authors"]
         keys.append(dedup_keys(rec) + (rec["source"], rec["file"]))
         w_rows.append((i,) + _work_row(rec))
         for pos, au in enumerate(authors):
-            head = author_head(i, pos, au, pool)
-            for aff in au["affs"] or [None]:
-                a_rows.append(head + tail(aff))
+            h = len(heads)
+            heads.append(author_head(i, pos, au, pool))
+            affs = au["affs"]
+            if affs:
+                for aff in affs:
+                    row_head.append(h)
+                    row_tail.append(tail(aff))
+            else:
+                row_head.append(h)
+                row_tail.append(0)
         for aff in rec["unlinked"]:
-            a_rows.append(author_head(i, -1, None, pool) + tail(aff))
+            row_head.append(len(heads))
+            heads.append(author_head(i, -1, None, pool))
+            row_tail.append(tail(aff))
         refs = rec["references"]
         if plain and refs:
             ref_recs.append(i)
@@ -179,7 +204,19 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
         ref_strings.clear()
         rec_of = np.repeat(np.array(ref_recs, dtype=np.int64), ref_counts)
         refs_table = _ids_refs_table(rec_of, strings) if kinds == {"ids"} else _string_refs_table(rec_of, strings)
-    return Part(keys, _table(w_rows, WORK_SCHEMA), _table(a_rows, AUTH_SCHEMA), refs_table)
+    return Part(keys, _table(w_rows, WORK_SCHEMA), _authorships(heads, row_head, tails, row_tail), refs_table)
+
+
+def _authorships(heads: list, row_head: list, tails: list, row_tail: list) -> pa.Table:
+    """The authorship rows (AUTH_SCHEMA) whose heads are ``heads[row_head[r]]`` and tails
+    ``tails[row_tail[r]]``: the distinct heads and tails made Arrow columns once, then taken per row.
+    (Every head and every tail but the first is some row's, and each first appears in row order, so the
+    dictionaries are the ones a row-by-row encoding gives.)"""
+    h = _table(heads, _HEAD_SCHEMA).take(pa.array(row_head, type=pa.int32()))
+    t = _table(tails, _TAIL_SCHEMA).take(pa.array(row_tail, type=pa.int32()))
+    row_head.clear()
+    row_tail.clear()
+    return pa.Table.from_arrays(h.columns + t.columns, schema=AUTH_SCHEMA)
 
 
 class OpenAlexIds(list):

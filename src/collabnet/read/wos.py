@@ -301,30 +301,34 @@ def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> di
             by_full.setdefault(author_key(a["full_name"]), []).append(i)
         by_short.setdefault(author_key(a["name"] or ""), []).append(i)
     unlinked = []
-    placed: dict = {}  # author slot -> the addresses given to it
-    for addr in f.get("C1", []):
+    placed: dict = {}  # address -> the author slots given it
+    for addr in f.get("C1", ()):
         addr = addr.strip()
         if addr.startswith("["):
             close = addr.find("]")
             if close < 0:
                 unlinked.append(new_aff(addr.lstrip("[")))
                 continue
-            who = [w.strip() for w in addr[1:close].split(";") if w.strip()]
             place = addr[close + 1:].strip()
-            for w in who:
+            aff = got = None  # (one dict for the address, shared by its authors: nothing changes it)
+            for w in addr[1:close].split(";"):
+                w = w.strip()
+                if not w:
+                    continue
                 k = author_key(w)
+                # (by_short holds every author's short-name key: "[Surname, G]" written with the short name)
                 slots = by_full.get(k) or by_short.get(k)
-                if not slots:
-                    # "[Surname, G]" written with the short name
-                    slots = [i for i, a in enumerate(authors) if author_key(a["name"] or "") == k]
                 if slots:
+                    if got is None:
+                        got = placed.get(place)
+                        if got is None:
+                            got = placed[place] = set()
                     for i in slots:
-                        have = placed.get(i)
-                        if have is None:
-                            have = placed[i] = set()
-                        if place not in have:  # (each address once per author)
-                            have.add(place)
-                            authors[i]["affs"].append(new_aff(place))
+                        if i not in got:  # (each address once per author)
+                            got.add(i)
+                            if aff is None:
+                                aff = new_aff(place)
+                            authors[i]["affs"].append(aff)
                 else:
                     report.warn("C1 names an author not in AU/AF (address kept unlinked)", where)
                     if not any(x["raw"] == place for x in unlinked):
