@@ -41,6 +41,7 @@ UK_NATIONS = {"UK": "GB", "England": "GB", "Scotland": "GB", "Wales": "GB", "Nor
 INPUTS = [
     ("real Scopus: superconductors (metaknowledge's own test file)", "data/real/scopus/superconductors_metaknowledge_2016.csv", "scopus"),
     ("real WoS: capture-recapture, part 1", "data/real/wos/capture_recapture_part01.txt", "wos"),
+    ("real WoS: KTH, with mega-author papers", "data/real/wos/kth_2025_nobom.txt", "wos"),
     ("seed world S=1 scopus.csv (planted truth)", "data/seedworld/jpnl/scopus.csv", "scopus"),
 ]
 

@@ -272,16 +272,19 @@ def main():
             subprocess.run([sys.executable, os.path.join(HERE, "replicate.py"),
                             os.path.join(SHARED, "data/real/scopus/superconductors_metaknowledge_2016.csv"), real_sc,
                             str(n100)], check=True)
-        if not os.path.exists(real_wos):
-            subprocess.run([sys.executable, os.path.join(HERE, "replicate.py"),
-                            os.path.join(SHARED, "data/real/wos/capture_recapture_part01.txt"), real_wos, str(n100)],
-                           check=True)
+        # a WoS export with mega-author papers (physics collaborations: up to 3,557 authors, 120 a record)
+        real_wos_mega = os.path.join(WORK, "real_wos_kth_100k.txt")
+        for src, dst in (("capture_recapture_part01.txt", real_wos), ("kth_2025_nobom.txt", real_wos_mega)):
+            if not os.path.exists(dst):
+                subprocess.run([sys.executable, os.path.join(HERE, "replicate.py"),
+                                os.path.join(SHARED, "data/real/wos", src), dst, str(n100)], check=True)
         mk = venv("mk", "metaknowledge")
         d1 = world(1, "scopus")
         inputs = [("seed world S=1 scopus.csv (5k, pyBibX measured here)", os.path.join(d1, FORMATS["scopus"]), "scopus"),
                   ("seed world S=20 scopus.csv (2023 layout)", os.path.join(d, FORMATS["scopus"]), "scopus"),
                   ("real Scopus (metaknowledge's file) x100k", real_sc, "scopus"),
-                  ("real WoS (capture-recapture) x100k", real_wos, "wos")]
+                  ("real WoS (capture-recapture) x100k", real_wos, "wos"),
+                  ("real WoS with mega-author papers (KTH) x100k", real_wos_mega, "wos")]
         for name, path, db in inputs:
             jobs = {"collabnet": lambda: collabnet_graphs(path)}
             if db == "scopus":
