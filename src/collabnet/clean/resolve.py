@@ -236,7 +236,12 @@ def _unify_names(a: pd.DataFrame) -> None:
         a["institution_key"] = col
     nc, names = pd.factorize(inst[rows], use_na_sentinel=False)
     w = max(len(names), 1)
-    pairs, n = np.unique(kc.astype(np.int64) * w + nc, return_counts=True)
+    # (rows per distinct pair, as np.unique(..., return_counts=True) gives them, by hashing, not sorting, the rows)
+    pair_of, pairs = pd.factorize(kc.astype(np.int64) * w + nc)
+    n = np.bincount(pair_of, minlength=len(pairs))
+    del pair_of
+    by = np.argsort(pairs)
+    pairs, n = pairs[by], n[by]
     best: dict = {}                          # key code -> (preference, -rows, name) of its display name
     for p, c in zip(pairs.tolist(), n.tolist()):
         nm = names[p % w]
