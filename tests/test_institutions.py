@@ -79,3 +79,20 @@ def test_unify_names_gives_id_keys_and_one_display_name():
     rep = unresolved_report(a)
     assert rep["countries"] == [{"token": "Atlantis", "rows": 2}, {"token": "Utopia", "rows": 1}]
     assert rep["institutions"] == [{"institution": "Acme", "rows": 1}, {"institution": "Erasmus MC", "rows": 1}]
+
+
+def test_finish_authorships_counts_rows_per_sector_source_in_order_of_first_appearance():
+    import numpy as np
+
+    from collabnet.clean.resolve import AUTHORSHIP_COLUMNS, finish_authorships
+    sources = ["rules", None, "", "openalex", "rules", np.nan, "unresolved", "", "openalex", "rules"]
+    n = len(sources)
+    cols = {c: np.full(n, None, dtype=object) for c in AUTHORSHIP_COLUMNS}
+    cols["work_id"] = np.array([f"W{i}" for i in range(n)], dtype=object)
+    cols["position"] = np.zeros(n, dtype=np.int64)
+    cols["is_corresponding"] = np.zeros(n, dtype=bool)
+    cols["sector_source"] = np.array(sources, dtype=object)
+    a, how = finish_authorships(cols)
+    # missing (None, NaN) and empty sources are not counted; the rest in the order they first appear
+    assert list(how.items()) == [("rules", 3), ("openalex", 2), ("unresolved", 1)]
+    assert len(a) == n

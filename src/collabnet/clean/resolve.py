@@ -76,10 +76,11 @@ def finish_authorships(auth: dict, thesaurus: Thesaurus | None = None) -> tuple[
     th.hits += int(hits.sum()) if hits is not None else 0
     authorships = _frame(auth, AUTHORSHIP_COLUMNS, {"position": "int32", "is_corresponding": bool})
     del auth
-    src = authorships["sector_source"]
-    src = src[src.notna() & (src != "")]
-    counts = src.value_counts()
-    how = {k: int(counts[k]) for k in pd.unique(src)}
+    # rows per sector source, in order of first appearance (missing and "" left out): one hashing pass
+    codes, sources = pd.factorize(authorships["sector_source"].to_numpy())
+    counts = np.bincount(codes[codes >= 0], minlength=len(sources))
+    del codes
+    how = {k: int(n) for k, n in zip(sources, counts) if k != ""}
     _unify_names(authorships)
     return authorships, how
 
