@@ -193,3 +193,16 @@ def test_institution_colouring_communities():
     com = communities(G)
     assert com == {**{u: 1 for u in big}, **{f"a{k}": 2 for k in range(4)}, **{f"b{k}": 3 for k in range(4)}}
     assert communities(G) == com and communities(nx.Graph()) == {}
+
+
+def test_incidence_of_the_toy_is_each_work_s_distinct_units():
+    """B (methods.md 1.1 unit sets): one 1 per distinct (work, unit), however many author rows repeat it;
+    works and units sorted."""
+    from collabnet.networks import incidence
+    B, wids, units = incidence(toy_corpus(), "country")
+    assert list(wids) == ["P1", "P2", "P3"] and list(units) == ["JP", "NL", "US"]
+    assert B.toarray().tolist() == [[1, 1, 0], [1, 1, 1], [0, 1, 0]]
+    B, wids, units = incidence(toy_corpus(), "institution", works=["P2", "P3"])
+    assert list(wids) == ["P2", "P3"]
+    assert list(units) == ["name:erasmus mc", "name:osaka univ", "name:pfizer", "name:utrecht univ"]
+    assert B.toarray().tolist() == [[1, 1, 1, 0], [0, 0, 0, 1]]

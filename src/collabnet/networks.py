@@ -35,8 +35,8 @@ def incidence(corpus, unit: str = "country", works=None):
     if works is not None:
         keep &= a["work_id"].isin(set(works)).to_numpy()
     rows = np.flatnonzero(keep)
-    _, first = np.unique(wcode[rows].astype(np.int64) * max(len(uvals), 1) + ucode[rows], return_index=True)
-    rows = rows[np.sort(first)]
+    # (each pair's first row, in row order: a hash table's "seen before", not a sort of every row)
+    rows = rows[~pd.Series(wcode[rows].astype(np.int64) * max(len(uvals), 1) + ucode[rows]).duplicated().to_numpy()]
     w, u = wcode[rows], ucode[rows]
     wids = np.array(sorted(np.asarray(wvals, dtype=object)[np.unique(w)]), dtype=object)
     units = np.array(sorted(np.asarray(uvals, dtype=object)[np.unique(u)]), dtype=object)
