@@ -49,8 +49,11 @@ def _distinct_sorted(df: pd.DataFrame, present: str, keys: list, cols: list) -> 
     rows = np.flatnonzero(df[present].notna().to_numpy())
     ranks = [sorted_codes(df[k].to_numpy()[rows]) for k in keys]
     if len(rows):
-        _, first = np.unique(ranks[0] * (int(ranks[1].max()) + 1) + ranks[1], return_index=True)
-        rows = rows[first]
+        # each distinct pair's first row (a hash table's "seen before"), then only those sorted: what
+        # np.unique(pair, return_index=True) gives, without sorting every row
+        pair = ranks[0] * (int(ranks[1].max()) + 1) + ranks[1]
+        first = np.flatnonzero(~pd.Series(pair).duplicated().to_numpy())
+        rows = rows[first[np.argsort(pair[first], kind="stable")]]
     return pd.DataFrame({c: df[c].take(rows).reset_index(drop=True) for c in cols}, columns=cols)
 
 
@@ -235,8 +238,7 @@ def slot_coverage(authorships: pd.DataFrame, rows=None) -> dict:
         return {"author_slots": 0, "with_country": 0.0, "with_institution": 0.0}
     work = pd.factorize(a["work_id"].to_numpy()[keep])[0].astype(np.int64)
     pos = a["position"].to_numpy()[keep].astype(np.int64)
-    _, slot = np.unique(work * (int(pos.max()) + 1) + pos, return_inverse=True)
-    slot = slot.ravel()
+    slot = pd.factorize(work * (int(pos.max()) + 1) + pos)[0]   # (a number per slot; which one does not matter)
     n = int(slot.max()) + 1
 
     def share(has):

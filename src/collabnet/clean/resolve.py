@@ -227,7 +227,7 @@ def _unify_names(a: pd.DataFrame) -> None:
         cc, ccs = pd.factorize(country[named])
         cc, ccs = cc + 1, [None, *ccs]          # (a missing country stays None, as in by_name)
         w = len(ccs)
-        pairs, pair_of = np.unique(codes[named].astype(np.int64) * w + cc, return_inverse=True)
+        pair_of, pairs = pd.factorize(codes[named].astype(np.int64) * w + cc)   # (each pair is mapped on its own)
         to = np.array([by_name.get((keys[p // w], ccs[p % w]), p // w) for p in pairs.tolist()], dtype=np.int64)
         codes = codes.copy()
         codes[named] = to[pair_of]

@@ -268,10 +268,11 @@ def _first_of_each_key(rec_of: np.ndarray, enc: pa.DictionaryArray, key: np.ndar
     when rows went, as if encoded from the rows left."""
     import pyarrow.compute as pc
     codes = enc.indices.to_numpy()
-    _, first = np.unique(rec_of * (int(key.max()) + 1 if len(key) else 1) + key[codes], return_index=True)
-    if len(first) == len(codes):
+    # (each key's first row within its record, in row order: a hash table's "seen before", not a sort)
+    seen = pd.Series(rec_of * (int(key.max()) + 1 if len(key) else 1) + key[codes]).duplicated().to_numpy()
+    if not seen.any():
         return rec_of, codes, enc
-    keep = np.sort(first)
+    keep = np.flatnonzero(~seen)
     rec_of, codes = rec_of[keep], codes[keep]
     return rec_of, codes, pc.take(enc.dictionary, pa.array(codes)).dictionary_encode()
 
