@@ -206,3 +206,17 @@ def test_incidence_of_the_toy_is_each_work_s_distinct_units():
     assert list(wids) == ["P2", "P3"]
     assert list(units) == ["name:erasmus mc", "name:osaka univ", "name:pfizer", "name:utrecht univ"]
     assert B.toarray().tolist() == [[1, 1, 1, 0], [0, 0, 0, 1]]
+
+
+def test_work_codes_and_ranks_of_the_toy():
+    """Corpus.work_codes: pd.factorize of the authorships' work ids (first-appearance order); work_ranks:
+    codes that sort as the ids do, made once per authorships table."""
+    import numpy as np
+    c = toy_corpus()
+    c.authorships = c.authorships.iloc[::-1].reset_index(drop=True)   # P3's rows first
+    codes, ids = c.work_codes()
+    assert list(ids) == ["P3", "P2", "P1"]
+    assert list(np.asarray(ids)[codes]) == c.authorships["work_id"].tolist()
+    ranks = c.work_ranks()
+    assert ranks.tolist() == [{"P1": 0, "P2": 1, "P3": 2}[w] for w in c.authorships["work_id"]]
+    assert c.work_ranks() is ranks

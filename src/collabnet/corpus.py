@@ -39,15 +39,17 @@ def sorted_codes(values):
     return rank[codes]
 
 
-def _distinct_sorted(df: pd.DataFrame, present: str, keys: list, cols: list) -> pd.DataFrame:
+def _distinct_sorted(df: pd.DataFrame, present: str, keys: list, cols: list, first_codes=None) -> pd.DataFrame:
     """Columns ``cols`` of the first row of each distinct (key0, key1) among the rows of ``df`` where
     ``present`` is not missing, sorted by the keys, with a fresh index: the same table as
     ``df.loc[df[present].notna(), cols].drop_duplicates(keys).sort_values(keys).reset_index(drop=True)``,
     made on integer codes (each distinct string compared once, not once per row) and without copying
-    the rows that are left out (17M authorship rows for a million works)."""
+    the rows that are left out (17M authorship rows for a million works).  ``first_codes``: codes of
+    ``keys[0]`` for every row of ``df`` that sort as its values do (``Corpus.work_ranks``), if known."""
     import numpy as np
     rows = np.flatnonzero(df[present].notna().to_numpy())
-    ranks = [sorted_codes(df[k].to_numpy()[rows]) for k in keys]
+    ranks = [first_codes[rows] if j == 0 and first_codes is not None else sorted_codes(df[k].to_numpy()[rows])
+             for j, k in enumerate(keys)]
     if len(rows):
         # each distinct pair's first row (a hash table's "seen before"), then only those sorted: what
         # np.unique(pair, return_index=True) gives, without sorting every row
@@ -119,14 +121,29 @@ class Corpus:
         """Distinct (work_id, country): the country set C_p of every work (methods.md 0.1). Do not modify."""
         a = self.authorships
         return self._cached("work_countries", lambda: _distinct_sorted(
-            a, "country", ["work_id", "country"], ["work_id", "country"]))
+            a, "country", ["work_id", "country"], ["work_id", "country"], self.work_ranks()))
 
     def work_institutions(self) -> pd.DataFrame:
         """Distinct (work_id, institution_key) with name, sector and country of the institution."""
         a = self.authorships
         cols = ["work_id", "institution_key", "institution", "sector", "country"]
         return self._cached("work_institutions", lambda: _distinct_sorted(
-            a, "institution_key", ["work_id", "institution_key"], cols))
+            a, "institution_key", ["work_id", "institution_key"], cols, self.work_ranks()))
+
+    def work_codes(self) -> tuple:
+        """(codes, distinct ids) of the authorships' work_id column (``pd.factorize``: ids in order of first
+        appearance), made once: a million works have 17M authorship rows to hash. Do not modify."""
+        return self._cached("work_codes", lambda: pd.factorize(self.authorships["work_id"].to_numpy()))
+
+    def work_ranks(self):
+        """Codes of the authorships' work_id column that sort as the ids do (:func:`sorted_codes`), made once."""
+        def make():
+            import numpy as np
+            codes, ids = self.work_codes()
+            rank = np.empty(len(ids), dtype=np.int64)
+            rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+            return rank[codes]
+        return self._cached("work_ranks", make)
 
     def citation_source(self) -> str | None:
         """The one source whose citation counts a report uses (methods.md 4.1).
@@ -225,9 +242,10 @@ def write_corpus(directory, write) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def slot_coverage(authorships: pd.DataFrame, rows=None) -> dict:
+def slot_coverage(authorships: pd.DataFrame, rows=None, work_codes=None) -> dict:
     """Author slots (distinct work and position), and the shares of slots with a country and with an
-    institution (in any of the slot's rows); ``rows``: a boolean mask of the authorship rows to count.
+    institution (in any of the slot's rows); ``rows``: a boolean mask of the authorship rows to count;
+    ``work_codes``: a number per row for its work (``Corpus.work_codes``), if known.
     Done on numpy columns, never a copy of the table (17M rows for a million works)."""
     import numpy as np
     a = authorships
@@ -236,7 +254,7 @@ def slot_coverage(authorships: pd.DataFrame, rows=None) -> dict:
         keep &= np.asarray(rows, dtype=bool)
     if not keep.any():
         return {"author_slots": 0, "with_country": 0.0, "with_institution": 0.0}
-    work = pd.factorize(a["work_id"].to_numpy()[keep])[0].astype(np.int64)
+    work = (work_codes[keep] if work_codes is not None else pd.factorize(a["work_id"].to_numpy()[keep])[0]).astype(np.int64)
     pos = a["position"].to_numpy()[keep].astype(np.int64)
     slot = pd.factorize(work * (int(pos.max()) + 1) + pos)[0]   # (a number per slot; which one does not matter)
     n = int(slot.max()) + 1
@@ -253,7 +271,7 @@ def summary(corpus: Corpus) -> dict:
     files = []
     for inp in corpus.meta.get("inputs", []):
         ids = set(w.loc[w["file"] == inp["path"], "work_id"]) if "file" in w else set()
-        cov = slot_coverage(a, rows=a["work_id"].isin(ids).to_numpy())
+        cov = slot_coverage(a, rows=a["work_id"].isin(ids).to_numpy(), work_codes=corpus.work_codes()[0])
         files.append({**inp, "works_kept": len(ids), **cov})
     wc = corpus.work_countries()
     return {
@@ -261,7 +279,7 @@ def summary(corpus: Corpus) -> dict:
         "files": files,
         "dedup_steps": corpus.meta.get("dedup_steps", {}),
         "excluded": corpus.meta.get("excluded", {}),
-        **slot_coverage(a),
+        **slot_coverage(a, work_codes=corpus.work_codes()[0]),
         "works_with_country": int(wc["work_id"].nunique()),
         "unlinked_affiliation_rows": int((a["position"] < 0).sum()),
         "sector_sources": corpus.meta.get("sector_sources", {}),

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .corpus import sorted_codes
 from .errors import InputError
 
 
@@ -103,7 +102,7 @@ def scp_mcp(corpus, works=None) -> pd.DataFrame:
     # on numpy columns of the wanted rows only (no copy of the table): per work, in position order
     # (rows of one position in table order), the first corresponding author's row, else the first row
     wid = a["work_id"].to_numpy()[rows]
-    r = sorted_codes(wid)
+    r = corpus.work_ranks()[rows]
     order = np.lexsort((a["position"].to_numpy()[rows], r))
     r = r[order]
     starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]]) if len(r) else np.zeros(0, dtype=np.int64)

@@ -30,7 +30,7 @@ def incidence(corpus, unit: str = "country", works=None):
     a = corpus.authorships
     # the distinct (work, unit) pairs, in the order of their first rows, on integer codes
     ucode, uvals = pd.factorize(a[col])  # (no unit: -1)
-    wcode, wvals = pd.factorize(a["work_id"])
+    wcode, wvals = corpus.work_codes()
     keep = ucode >= 0
     if works is not None:
         keep &= a["work_id"].isin(set(works)).to_numpy()
