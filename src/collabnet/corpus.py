@@ -29,14 +29,22 @@ TABLES = ("works", "authorships", "references")
 CITATION_SOURCES = ("openalex", "scopus", "wos")  # priority when several sources count citations
 
 
-def sorted_codes(values):
+def sorted_codes(values, factorized=None):
     """Integer codes of ``values`` (a numpy array of strings, say) that sort as the values do: each
-    distinct value is compared once, not once per row."""
+    distinct value is compared once, not once per row.  ``factorized``: ``pd.factorize(values)``, if made."""
     import numpy as np
-    codes, uniq = pd.factorize(values)
+    codes, uniq = factorized if factorized is not None else pd.factorize(values)
     rank = np.empty(len(uniq), dtype=np.int64)
     rank[np.argsort(uniq, kind="stable")] = np.arange(len(uniq))
     return rank[codes]
+
+
+def first_rows(values):
+    """The places of the first occurrence of each distinct value of ``values`` (integers, say), in order:
+    the sorted ``return_index`` of ``np.unique``, found with a hash table instead of a sort of every row
+    (0.13 against 2.2 s for 12M values)."""
+    import numpy as np
+    return np.flatnonzero(~pd.Series(values).duplicated().to_numpy())
 
 
 def _distinct_sorted(df: pd.DataFrame, present: str, keys: list, cols: list, first_codes=None) -> pd.DataFrame:
@@ -51,10 +59,9 @@ def _distinct_sorted(df: pd.DataFrame, present: str, keys: list, cols: list, fir
     ranks = [first_codes[rows] if j == 0 and first_codes is not None else sorted_codes(df[k].to_numpy()[rows])
              for j, k in enumerate(keys)]
     if len(rows):
-        # each distinct pair's first row (a hash table's "seen before"), then only those sorted: what
-        # np.unique(pair, return_index=True) gives, without sorting every row
+        # each distinct pair's first row, then only those sorted (np.unique's return_index, unsorted rows)
         pair = ranks[0] * (int(ranks[1].max()) + 1) + ranks[1]
-        first = np.flatnonzero(~pd.Series(pair).duplicated().to_numpy())
+        first = first_rows(pair)
         rows = rows[first[np.argsort(pair[first], kind="stable")]]
     return pd.DataFrame({c: df[c].take(rows).reset_index(drop=True) for c in cols}, columns=cols)
 
@@ -137,13 +144,7 @@ class Corpus:
 
     def work_ranks(self):
         """Codes of the authorships' work_id column that sort as the ids do (:func:`sorted_codes`), made once."""
-        def make():
-            import numpy as np
-            codes, ids = self.work_codes()
-            rank = np.empty(len(ids), dtype=np.int64)
-            rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
-            return rank[codes]
-        return self._cached("work_ranks", make)
+        return self._cached("work_ranks", lambda: sorted_codes(None, self.work_codes()))
 
     def citation_source(self) -> str | None:
         """The one source whose citation counts a report uses (methods.md 4.1).

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .corpus import first_rows
+
 COUNTINGS = ("full", "unit_fractional", "pair_normalised", "author_based")
 NORMALIZATIONS = ("none", "association_strength", "cosine", "jaccard", "inclusion")
 
@@ -35,8 +37,7 @@ def incidence(corpus, unit: str = "country", works=None):
     if works is not None:
         keep &= a["work_id"].isin(set(works)).to_numpy()
     rows = np.flatnonzero(keep)
-    # (each pair's first row, in row order: a hash table's "seen before", not a sort of every row)
-    rows = rows[~pd.Series(wcode[rows].astype(np.int64) * max(len(uvals), 1) + ucode[rows]).duplicated().to_numpy()]
+    rows = rows[first_rows(wcode[rows].astype(np.int64) * max(len(uvals), 1) + ucode[rows])]   # (in row order)
     w, u = wcode[rows], ucode[rows]
     wids = np.array(sorted(np.asarray(wvals, dtype=object)[np.unique(w)]), dtype=object)
     units = np.array(sorted(np.asarray(uvals, dtype=object)[np.unique(u)]), dtype=object)

@@ -28,7 +28,7 @@ import pyarrow as pa
 from ..clean.resolve import (AUTHORSHIP_COLUMNS, NO_AFFILIATION, WORK_ID_FIELDS, affiliation_tail, author_head,
                              raw_only, work_id_from, work_id_of)
 from ..clean.thesaurus import Thesaurus
-from ..corpus import decode_strings, reference_schema
+from ..corpus import decode_strings, first_rows, reference_schema
 from .common import FieldRef, StringRun, find_doi
 from .merge import Grouper, dedup_ci, dedup_keys, dedup_refs, merge_rows, rank
 
@@ -54,6 +54,7 @@ _DICT = pa.dictionary(pa.int32(), pa.string())
 AUTH_SCHEMA = pa.schema([("rec", pa.int32()), ("position", pa.int32())] +
                         [(c, pa.bool_() if c == "is_corresponding" else _DICT) for c in AUTHORSHIP_COLUMNS[2:]] +
                         [("thesaurus_hit", pa.bool_())])
+_NO_AFFS = (None,)   # an author without an address: one row, its tail empty
 _HEAD_SCHEMA = pa.schema(list(AUTH_SCHEMA)[:6])   # an authorship row's author_head
 _TAIL_SCHEMA = pa.schema(list(AUTH_SCHEMA)[6:])   # and its affiliation_tail
 REF_SCHEMA = pa.schema([("rec", pa.int32()), ("position", pa.int64()), ("raw", _DICT), ("doi", _DICT),
@@ -167,14 +168,9 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
         for pos, au in enumerate(authors):
             h = len(heads)
             heads.append(author_head(i, pos, au, pool))
-            affs = au["affs"]
-            if affs:
-                for aff in affs:
-                    row_head.append(h)
-                    row_tail.append(tail(aff))
-            else:
+            for aff in au["affs"] or _NO_AFFS:
                 row_head.append(h)
-                row_tail.append(0)
+                row_tail.append(tail(aff))
         for aff in rec["unlinked"]:
             row_head.append(len(heads))
             heads.append(author_head(i, -1, None, pool))
@@ -268,11 +264,9 @@ def _first_of_each_key(rec_of: np.ndarray, enc: pa.DictionaryArray, key: np.ndar
     when rows went, as if encoded from the rows left."""
     import pyarrow.compute as pc
     codes = enc.indices.to_numpy()
-    # (each key's first row within its record, in row order: a hash table's "seen before", not a sort)
-    seen = pd.Series(rec_of * (int(key.max()) + 1 if len(key) else 1) + key[codes]).duplicated().to_numpy()
-    if not seen.any():
+    keep = first_rows(rec_of * (int(key.max()) + 1 if len(key) else 1) + key[codes])
+    if len(keep) == len(codes):
         return rec_of, codes, enc
-    keep = np.flatnonzero(~seen)
     rec_of, codes = rec_of[keep], codes[keep]
     return rec_of, codes, pc.take(enc.dictionary, pa.array(codes)).dictionary_encode()
 
