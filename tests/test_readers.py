@@ -341,7 +341,7 @@ def test_scopus_author_entry_split_with_first_segments():
     whether the name takes one segment (pre-2023 "Liu F.") or two (2023 "Liu, F."), and the shortcut
     (only segments that start a known affiliation can start the tiling) and the fast path (a name and
     one known affiliation in its joined form) change nothing."""
-    from collabnet.read.scopus import first_segments, plain_known, split_author_entry
+    from collabnet.read.scopus import first_segments, split_author_entry
     known = {"Dept A, Univ A, Tokyo, Japan", "Inst B, Osaka, Japan", "Univ A, Tokyo, Japan"}
     assert first_segments(known) == {"Dept A", "Inst B", "Univ A"}
     cases = {
@@ -353,14 +353,36 @@ def test_scopus_author_entry_split_with_first_segments():
         # nothing tiles: "Surname, I." keeps two segments, the rest is one affiliation
         "Smith, J., Unknown Lab, Paris, France": ("Smith, J.", ["Unknown Lab, Paris, France"]),
     }
-    plain = plain_known(known | {"Odd , Lab,, Paris"})
-    assert plain == known              # (a known string not in its joined form is left to the search)
     cases["Doe, J., Odd , Lab,, Paris"] = ("Doe, J.", ["Odd, Lab, Paris"])
     for entry, expected in cases.items():
         assert split_author_entry(entry, known | {"Odd, Lab, Paris"}) == expected, entry
-        assert split_author_entry(entry, known, first_segments(known)) == expected, entry
         # the shortcut for a name of one or two segments and one known affiliation changes nothing
-        assert split_author_entry(entry, known, first_segments(known), plain) == expected, entry
+        assert split_author_entry(entry, known, first_segments(known)) == expected, entry
+    # a known string not in its joined form ("Odd , Lab,, Paris") is no shortcut: the search does not
+    # find it either (its segments, stripped, are joined again)
+    odd = known | {"Odd , Lab,, Paris"}
+    assert split_author_entry("Doe, J., Odd , Lab,, Paris", odd) == ("Doe, J.", ["Odd, Lab, Paris"])
+    assert split_author_entry("Doe, J., Odd , Lab,, Paris", odd, first_segments(odd)) == ("Doe, J.", ["Odd, Lab, Paris"])
+
+
+def test_scopus_full_name_and_id():
+    """An `Author full names` item splits into the name and the Scopus author id in its last brackets,
+    found with string methods as the regex it replaced did (worked out by hand)."""
+    from collabnet.read.scopus import full_name_id
+    cases = {
+        "Liu, Fang (57201234567)": ("Liu, Fang", "57201234567"),
+        "van der Berg, J.-P.  (123)": ("van der Berg, J.-P.", "123"),
+        "Smith, J. (Jr.) (42)": ("Smith, J. (Jr.)", "42"),     # the last brackets hold the id
+        "(7)": ("", "7"),
+        "Smith, J.": ("Smith, J.", None),                      # no id
+        "Smith, J. (12a)": ("Smith, J. (12a)", None),          # not digits
+        "Smith, J. ()": ("Smith, J. ()", None),
+        "Smith, J. (\u00b2)": ("Smith, J. (\u00b2)", None),  # a superscript is no decimal digit
+        "Smith,\nJ. (5)": ("Smith,\nJ. (5)", None),          # a line break inside the name
+        "Smith, J.\n(5)": ("Smith, J.", "5"),                 # one before the brackets is a space
+    }
+    for item, expected in cases.items():
+        assert full_name_id(item) == expected, item
 
 
 def test_reference_strings_table_equals_the_per_record_tuples():

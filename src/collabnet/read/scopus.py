@@ -44,7 +44,21 @@ def _col(header: list[str]) -> dict:
     return idx, low
 
 
-_FULL_NAME = re.compile(r"^(.*?)\s*\((\d+)\)\s*$")
+def full_name_id(part: str) -> tuple[str, str | None]:
+    r"""A stripped `Author full names` item, "Surname, Given (id)", as (name, id); (the item, None) when it
+    ends in no "(digits)".  What the regex ``^(.*?)\s*\((\d+)\)\s*$`` matches, found with string methods:
+    the last "(" before the closing ")", digits between, the name before it with its trailing spaces
+    dropped, and no line break in the name (the regex's "." stops at one)."""
+    if part.endswith(")"):
+        k = part.rfind("(")
+        digits = part[k + 1:-1]
+        if k >= 0 and digits.isdecimal():
+            name = part[:k].rstrip()
+            if "\n" not in name:
+                return name, digits
+    return part, None
+
+
 def _split_authors(value: str, new_layout: bool) -> list[str]:
     v = value.strip()
     if not v or v.lower() == NO_AUTHOR:
@@ -91,28 +105,20 @@ def _plain(value: str) -> bool:
     return _joined(value) == value
 
 
-def plain_known(known: set[str]) -> set[str]:
-    """The known affiliations that are their own :func:`_joined` form (nearly all): an entry that is a
-    name and one of these needs no segment search (see :func:`split_author_entry`).  (Cached: an
-    affiliation recurs on every paper of its authors.)"""
-    return {a for a in known if _plain(a)}
-
-
-def split_author_entry(entry: str, known: set[str], firsts: set[str] | None = None,
-                       plain: set[str] | None = None) -> tuple[str, list[str]]:
+def split_author_entry(entry: str, known: set[str], firsts: set[str] | None = None) -> tuple[str, list[str]]:
     """One `Authors with affiliations` entry -> (author name, affiliation strings).
 
     An author with several affiliations has them joined by ", " in one entry;
     they are told apart with the distinct strings of the `Affiliations` column.
-    ``firsts``: :func:`first_segments` of ``known``, ``plain``: :func:`plain_known` of it (when given,
-    the usual entry, a one- or two-segment name and one known affiliation, is found without the search;
-    the result is the same).
+    ``firsts``: :func:`first_segments` of ``known`` (when given, the usual entry, a one- or two-segment
+    name and one known affiliation in its :func:`_joined` form, is found without the search; the result
+    is the same).
 
     >>> split_author_entry("Liu F., Dept A, Univ A, Tokyo, Japan, Inst B, Osaka, Japan",
     ...                    {"Dept A, Univ A, Tokyo, Japan", "Inst B, Osaka, Japan"})
     ('Liu F.', ['Dept A, Univ A, Tokyo, Japan', 'Inst B, Osaka, Japan'])
     """
-    if plain and firsts is not None:
+    if firsts is not None:
         # what the search below finds first, when the rest after the name's one segment (k = 1) is
         # a known affiliation in its joined form; or, when the name's second segment starts no known
         # affiliation (so k = 1 is not tried), the rest after two segments (k = 2)
@@ -121,13 +127,13 @@ def split_author_entry(entry: str, known: set[str], firsts: set[str] | None = No
             s0 = entry[:i].strip()
             if s0:
                 rest = entry[i + 1:].strip()
-                if rest in plain:
+                if rest in known and _plain(rest):
                     return s0, [rest]
                 j = entry.find(",", i + 1)
                 if j > 0:
                     s1 = entry[i + 1:j].strip()
                     rest = entry[j + 1:].strip()
-                    if s1 and s1 not in firsts and rest in plain:
+                    if s1 and s1 not in firsts and rest in known and _plain(rest):
                         return s0 + ", " + s1, [rest]
     segs = [s.strip() for s in entry.split(",")]
     segs = [s for s in segs if s]
@@ -788,9 +794,9 @@ def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> 
             part = part.strip()
             if not part:
                 continue
-            m = _FULL_NAME.match(part)
-            fulls.append(m.group(1) if m else part)
-            ids.append(m.group(2) if m else None)
+            name, aid = full_name_id(part)
+            fulls.append(name)
+            ids.append(aid)
     if not ids and g("Author(s) ID"):
         ids = [x.strip() for x in g("Author(s) ID").split(";") if x.strip()]
     if not names and fulls:
@@ -805,8 +811,8 @@ def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> 
     with_aff = g("Authors with affiliations")
     per_slot = None
     if with_aff and authors:
-        firsts, plain = first_segments(known), plain_known(known)
-        entries = [split_author_entry(e.strip(), known, firsts, plain) for e in with_aff.split(";") if e.strip()]
+        firsts = first_segments(known)
+        entries = [split_author_entry(e.strip(), known, firsts) for e in with_aff.split(";") if e.strip()]
         per_slot = _align(names, entries)
     if per_slot is not None:
         for a, affs in zip(authors, per_slot):
