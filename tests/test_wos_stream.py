@@ -79,6 +79,28 @@ def test_fixture_is_read_on_arrays_and_equals_the_parser(tmp_path, monkeypatch):
     assert report.records == len(recs) > 1
 
 
+def test_empty_reference_lines_are_dropped_on_arrays(tmp_path, monkeypatch):
+    """An empty CR tag line (before, among or after the references; "CR" alone or with trailing blanks)
+    in a window of plain ASCII with no joined lines (so its values are cut straight from the bytes) is
+    dropped on arrays as the whole-text parser drops it: the records' references are the same."""
+    seen = _count_paths(monkeypatch)
+    text = (b"FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAU Tanaka, H\nTI Bilateral collaboration\n"
+            b"SO CIRCULATION\nCR Smith J, 2019, CIRCULATION, V10, P1, DOI 10.5555/ref.1\n   Doe J, 2018, LANCET, V1, P2\n"
+            b"PY 2020\nUT WOS:000000000000001\nER\n\nPT J\nAU Kim, S\nTI Second\nPY 2021\nUT WOS:000000000000002\nER\nEF\n")
+    refs = b"CR Smith J, 2019, CIRCULATION, V10, P1, DOI 10.5555/ref.1\n   Doe J, 2018, LANCET, V1, P2\n"
+    assert text.count(refs) == 1
+    for empty in (b"CR\n", b"CR  \t\n"):
+        for put in (empty + refs, refs.replace(b"\n   Doe", b"\n" + empty + b"CR Doe"), refs + empty):
+            p = tmp_path / "empty_cr.txt"
+            p.write_bytes(text.replace(refs, put))
+            got = _streamed(p, 2500)
+            assert got == _whole(p, 2500)
+            first = got[0][0]["references"]
+            assert list(first) == ["Smith J, 2019, CIRCULATION, V10, P1, DOI 10.5555/ref.1",
+                                   "Doe J, 2018, LANCET, V1, P2"], put
+    assert seen["arrays"] == 6 and seen["parser"] == 0
+
+
 def test_odd_line_breaks_go_to_the_parser(tmp_path, monkeypatch):
     seen = _count_paths(monkeypatch)
     text = (FIXTURES / "wos_plain.txt").read_bytes()

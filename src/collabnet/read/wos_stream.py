@@ -250,13 +250,17 @@ def _fields_on_arrays(buf: bytes, line0: int):
     cuts[0], cuts[-1] = 0, n
     cuts[1:-1:2], cuts[2:-1:2] = vs, ve
     pieces = pa.StringArray.from_buffers(len(cuts) - 1, pa.py_buffer(cuts), pa.py_buffer(buf))
-    values = pieces.take(pa.array(np.arange(1, len(cuts) - 1, 2)))
+    # the values are pieces[piece] until one is changed (stripped further, joined): then they are copied
+    # out (values); else they are copied once, in their final order, at the end
+    piece = np.arange(1, len(cuts) - 1, 2)
+    values = None
     # a value whose first or last byte is not printable ASCII may have more for str.strip to take off
     nonempty = lens > 0
     odd = np.zeros(len(at), bool)
     odd[nonempty] = ~_PLAIN_EDGE[a[vs[nonempty]]] | ~_PLAIN_EDGE[a[ve[nonempty] - 1]]
     is_cont = cont[at]
     if odd.any():
+        values = pieces.take(pa.array(piece))
         which = np.flatnonzero(odd)
         stripped = [s.strip() for s in values.take(pa.array(which)).to_pylist()]
         mask = np.zeros(len(at), bool)
@@ -273,6 +277,8 @@ def _fields_on_arrays(buf: bytes, line0: int):
     # one value per tag line; a continuation line of a JOINED tag joins its value with " "
     new_value = ~(is_cont & _IS_JOINED[vslot])
     if not new_value.all():
+        if values is None:
+            values = pieces.take(pa.array(piece))
         group = np.cumsum(new_value) - 1
         bounds = np.flatnonzero(np.diff(group, prepend=-1))
         lists = pa.ListArray.from_arrays(pa.array(np.append(bounds, len(group)).astype(np.int32)), values)
@@ -282,21 +288,25 @@ def _fields_on_arrays(buf: bytes, line0: int):
     # them (the values are stripped: empty is what a strip leaves empty)
     is_ref = vslot == _CR_SLOT
     if is_ref.any():
-        drop = is_ref & (pc.binary_length(values).to_numpy(zero_copy_only=False) == 0)
+        empty = (lens if values is None else pc.binary_length(values).to_numpy(zero_copy_only=False)) == 0
+        drop = is_ref & empty
         if drop.any():
             keep = ~drop
-            values, vslot, vrec = values.filter(pa.array(keep)), vslot[keep], vrec[keep]
+            vslot, vrec = vslot[keep], vrec[keep]
+            if values is None:
+                piece = piece[keep]
+            else:
+                values = values.filter(pa.array(keep))
     # per record, per tag: the values in line order
     order = np.lexsort((vrec, vslot))  # stable: by tag, then record, then line
-    values = values.take(pa.array(order))
+    values = pieces.take(pa.array(piece[order])) if values is None else values.take(pa.array(order))
     vslot, vrec = vslot[order], vrec[order]
     n_py = int(np.searchsorted(vslot, _CR_SLOT))  # (CR is the last tag: its values come last)
     strings = values.slice(0, n_py).to_pylist()
     refs = values.slice(n_py)
-    fields = {int(r): {} for r in rec_ids}
+    fields = {r: {} for r in rec_ids.tolist()}
     cut = np.flatnonzero(np.diff(vslot * (len(starts) + 1) + vrec, prepend=-1))
-    stops = np.append(cut[1:], len(order))
-    for lo, hi in zip(cut.tolist(), stops.tolist()):
-        fields[int(vrec[lo])][WANTED[vslot[lo]]] = (strings[lo:hi] if lo < n_py else
-                                                    StringRun(refs, lo - n_py, hi - n_py))
-    return [(int(line), fields[int(r)]) for r, line in zip(rec_ids, rec_line)]
+    stops = np.append(cut[1:], len(order)).tolist()
+    for lo, hi, r, t in zip(cut.tolist(), stops, vrec[cut].tolist(), vslot[cut].tolist()):
+        fields[r][WANTED[t]] = strings[lo:hi] if lo < n_py else StringRun(refs, lo - n_py, hi - n_py)
+    return [(line, fields[r]) for r, line in zip(rec_ids.tolist(), rec_line.tolist())]
