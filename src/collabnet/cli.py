@@ -79,6 +79,15 @@ def build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, cou
 
     Example: collabnet build works.jsonl.gz scopus.csv --out outputs/jpnl
     """
+    from .memory import bulk_allocation
+    with bulk_allocation():   # (the forked reader and the other children inherit it)
+        _build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, counting, world_output, no_topics,
+               no_views, max_nodes, min_edge_weight, engine, scheduler, timings, quiet)
+
+
+def _build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, counting, world_output, no_topics,
+           no_views, max_nodes, min_edge_weight, engine, scheduler, timings, quiet):
+    """The build command's work (see :func:`build`)."""
     import time
     stages = {}
     if engine != "dask" and scheduler:

@@ -12,6 +12,7 @@ from ..clean.resolve import finish_authorships, finish_references, finish_works,
 from ..clean.thesaurus import Thesaurus
 from ..corpus import Corpus
 from ..errors import InputError
+from ..memory import bulk_allocation
 from . import openalex, pubmed, scopus, wos, wos_stream
 from .common import FileReport
 from .chunks import Assembly, assemble, chunk_part
@@ -335,7 +336,7 @@ def read(*paths, thesaurus: str | Thesaurus | None = None, keep_retracted: bool 
     >>> c = collabnet.read("scopus.csv", "savedrecs.txt")  # doctest: +SKIP
     """
     flat, th = _inputs(paths, thesaurus)
-    with _gc_paused():
+    with _gc_paused(), bulk_allocation():
         return _read(flat, th, keep_retracted, encoding, progress, timings if timings is not None else {})
 
 
@@ -350,7 +351,7 @@ def read_into(directory, *paths, thesaurus: str | Thesaurus | None = None, keep_
     """
     flat, th = _inputs(paths, thesaurus)
     timings = timings if timings is not None else {}
-    with _gc_paused():
+    with _gc_paused(), bulk_allocation():
         return _read(flat, th, keep_retracted, encoding, progress, timings, save_to=os.fspath(directory))
 
 
