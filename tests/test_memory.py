@@ -73,3 +73,24 @@ def test_reading_runs_inside_it(defaults, monkeypatch):
     c = collabnet.read(str(Path(__file__).parent / "fixtures" / "wos_plain.txt"), progress=False)
     assert len(c.works) > 0 and seen and set(seen) == {"system"}
     assert pa.default_memory_pool().backend_name == "mimalloc"
+
+
+def test_the_graphs_are_built_inside_it(defaults, monkeypatch):
+    """country_graph and institution_graph (and cooccurrence) work within the block too, and leave the
+    settings as they found them."""
+    from toy import toy_corpus
+    from collabnet import networks
+    seen = []
+    inc = networks.incidence
+
+    def spy(*args, **kwargs):
+        seen.append(pa.default_memory_pool().backend_name)
+        return inc(*args, **kwargs)
+    monkeypatch.setattr(networks, "incidence", spy)
+    corpus = toy_corpus()
+    G = networks.country_graph(corpus)
+    I = networks.institution_graph(corpus)
+    networks.cooccurrence(corpus)
+    assert G.number_of_nodes() > 0 and I.number_of_nodes() > 0
+    assert seen == ["system"] * 3
+    assert pa.default_memory_pool().backend_name == "mimalloc" and _numpy_hugepages() is True

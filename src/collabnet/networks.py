@@ -21,6 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .corpus import first_rows
+from .memory import bulk_allocation
 
 COUNTINGS = ("full", "unit_fractional", "pair_normalised", "author_based")
 NORMALIZATIONS = ("none", "association_strength", "cosine", "jaccard", "inclusion")
@@ -64,6 +65,7 @@ def _author_matrices(corpus, unit, wids, units):
     return X, owner, n
 
 
+@bulk_allocation()
 def cooccurrence(corpus, unit="country", counting="unit_fractional", works=None):
     """(C full counts, W weights, self-loop store, B, wids, units) for one counting scheme (methods.md 1.2)."""
     if counting not in COUNTINGS:
@@ -123,6 +125,7 @@ def similarity(c, si, sj, normalization, n_works=None):
     return float(v) if v.ndim == 0 else v
 
 
+@bulk_allocation()   # (its columns and matrices: see memory.py)
 def _graph(corpus, unit, counting, normalization, works):
     C, W, loops, B, wids, units = cooccurrence(corpus, unit, counting, works)
     m = np.asarray(B.sum(axis=1)).ravel()
