@@ -220,3 +220,28 @@ def test_work_codes_and_ranks_of_the_toy():
     ranks = c.work_ranks()
     assert ranks.tolist() == [{"P1": 0, "P2": 1, "P3": 2}[w] for w in c.authorships["work_id"]]
     assert c.work_ranks() is ranks
+
+
+def test_unit_codes_and_the_institution_nodes_first_rows():
+    """Corpus.unit_codes: pd.factorize of an authorship column, made once per column. The institution
+    graph's nodes take name, sector and country from each institution's first row (rows without a key
+    left out), as drop_duplicates over the rows gave them: here the toy's Pfizer rows disagree."""
+    import numpy as np
+    c = toy_corpus()
+    a = c.authorships
+    a.loc[0, ["institution_key", "institution", "country"]] = [None, None, None]   # P1's first author: no key
+    pf = a.index[a["institution"] == "Pfizer"]
+    a.loc[pf[0], ["sector", "country"]] = ["other", "DE"]     # Pfizer's first row
+    a.loc[pf[1], ["sector", "country"]] = ["corporate", None]
+    codes, keys = c.unit_codes("institution_key")
+    assert list(keys) == ["name:u-tokyo", "name:leiden univ", "name:osaka univ", "name:erasmus mc",
+                          "name:pfizer", "name:utrecht univ"]
+    assert codes.tolist() == [-1, 0, 1, 2, 3, 4, 4, 5, 5]
+    assert c.unit_codes("institution_key") is c.unit_codes("institution_key")
+    assert list(c.unit_codes("country")[1]) == ["JP", "NL", "DE"]        # (Pfizer's US rows are gone)
+    nodes = institution_graph(c).nodes
+    pfizer = nodes["name:pfizer"]
+    assert (pfizer["name"], pfizer["sector"], pfizer["country"]) == ("Pfizer", "other", "DE")
+    assert (nodes["name:u-tokyo"]["sector"], nodes["name:u-tokyo"]["country"]) == ("academic", "JP")
+    assert nodes["name:erasmus mc"]["sector"] == "medical"
+    assert sorted(nodes) == sorted(keys)

@@ -142,6 +142,12 @@ class Corpus:
         appearance), made once: a million works have 17M authorship rows to hash. Do not modify."""
         return self._cached("work_codes", lambda: pd.factorize(self.authorships["work_id"].to_numpy()))
 
+    def unit_codes(self, column: str) -> tuple:
+        """(codes, distinct values) of an authorship column (``pd.factorize``: values in order of first
+        appearance, -1 where missing), made once per column: the country and institution networks, and
+        the institutions' node details, all start from it. Do not modify."""
+        return self._cached(("unit_codes", column), lambda: pd.factorize(self.authorships[column]))
+
     def work_ranks(self):
         """Codes of the authorships' work_id column that sort as the ids do (:func:`sorted_codes`), made once."""
         return self._cached("work_ranks", lambda: sorted_codes(None, self.work_codes()))

@@ -32,7 +32,7 @@ def incidence(corpus, unit: str = "country", works=None):
     col = "country" if unit == "country" else "institution_key"
     a = corpus.authorships
     # the distinct (work, unit) pairs, in the order of their first rows, on integer codes
-    ucode, uvals = pd.factorize(a[col])  # (no unit: -1)
+    ucode, uvals = corpus.unit_codes(col)  # (no unit: -1)
     wcode, wvals = corpus.work_codes()
     keep = ucode >= 0
     if works is not None:
@@ -170,11 +170,15 @@ def institution_graph(corpus, counting: str = "unit_fractional", normalization: 
     """Institution co-authorship network; nodes carry name, sector and country."""
     G = _graph(corpus, "institution", counting, normalization, works)
     a = corpus.authorships
-    info = a.loc[a["institution_key"].notna(), ["institution_key", "institution", "sector", "country"]]
-    info = info.drop_duplicates("institution_key")
+    # each institution's first row (its codes count in order of first appearance, so its first rows,
+    # in row order, are in the order of its keys)
+    codes, keys = corpus.unit_codes("institution_key")
+    rows = first_rows(codes)
+    rows = rows[codes[rows] >= 0]
     nodes = G.nodes
-    for k, name, sector, country in zip(info["institution_key"].tolist(), info["institution"].tolist(),
-                                        info["sector"].tolist(), info["country"].tolist()):
+    for k, name, sector, country in zip(np.asarray(keys, dtype=object).tolist(),
+                                        a["institution"].to_numpy()[rows].tolist(),
+                                        a["sector"].to_numpy()[rows].tolist(), a["country"].to_numpy()[rows].tolist()):
         if k in nodes:
             nodes[k].update(name=name, sector=sector, country=country if pd.notna(country) else "")
     return G
