@@ -245,3 +245,34 @@ def test_unit_codes_and_the_institution_nodes_first_rows():
     assert (nodes["name:u-tokyo"]["sector"], nodes["name:u-tokyo"]["country"]) == ("academic", "JP")
     assert nodes["name:erasmus mc"]["sector"] == "medical"
     assert sorted(nodes) == sorted(keys)
+
+
+def test_slot_coverage_by_hand_with_and_without_the_shared_numbers():
+    """slot_coverage on the toy (9 author slots): a slot with two rows counts once and has a country when
+    either row has one; an unlinked row (position -1) is no slot; a mask counts its rows only. The same
+    figures whether the slots and the rows with a value are found here or given (as the build summary
+    gives them, found once for all its files)."""
+    import pandas as pd
+    from collabnet.corpus import slot_coverage, slot_numbers, summary
+    c = toy_corpus()
+    a = c.authorships
+    a.loc[0, ["country", "institution_key"]] = [None, None]          # P1 slot 0: neither
+    a.loc[3, "country"] = None                                      # P2 slot 0: no country, but see below
+    extra = a.iloc[[3]].assign(country="JP", institution_key=None)   # P2 slot 0's second affiliation
+    unlinked = a.iloc[[8]].assign(position=-1, country=None, institution_key=None)
+    a = pd.concat([a.iloc[:4], extra, a.iloc[4:], unlinked], ignore_index=True)
+    c.authorships = a
+    want_all = {"author_slots": 9, "with_country": round(8 / 9, 4), "with_institution": round(8 / 9, 4)}
+    p2 = (a["work_id"] == "P2").to_numpy()
+    want_p2 = {"author_slots": 4, "with_country": 1.0, "with_institution": 1.0}
+    assert slot_coverage(a) == want_all
+    assert slot_coverage(a, rows=p2) == want_p2
+    slots = slot_numbers(a, c.work_codes()[0])
+    present = {k: c.unit_codes(k)[0] >= 0 for k in ("country", "institution_key")}
+    assert slot_coverage(a, slots=slots, present=present) == want_all
+    assert slot_coverage(a, rows=p2, slots=slots, present=present) == want_p2
+    assert slot_coverage(a, rows=~(a["position"] >= 0).to_numpy()) == {"author_slots": 0, "with_country": 0.0,
+                                                                      "with_institution": 0.0}
+    c.meta["inputs"] = []
+    s = summary(c)
+    assert {k: s[k] for k in want_all} == want_all and s["unlinked_affiliation_rows"] == 1

@@ -47,16 +47,23 @@ def first_rows(values):
     return np.flatnonzero(~pd.Series(values).duplicated().to_numpy())
 
 
-def _distinct_sorted(df: pd.DataFrame, present: str, keys: list, cols: list, first_codes=None) -> pd.DataFrame:
+def _distinct_sorted(df: pd.DataFrame, present: str, keys: list, cols: list, first_codes=None,
+                     second=None) -> pd.DataFrame:
     """Columns ``cols`` of the first row of each distinct (key0, key1) among the rows of ``df`` where
     ``present`` is not missing, sorted by the keys, with a fresh index: the same table as
     ``df.loc[df[present].notna(), cols].drop_duplicates(keys).sort_values(keys).reset_index(drop=True)``,
     made on integer codes (each distinct string compared once, not once per row) and without copying
     the rows that are left out (17M authorship rows for a million works).  ``first_codes``: codes of
-    ``keys[0]`` for every row of ``df`` that sort as its values do (``Corpus.work_ranks``), if known."""
+    ``keys[0]`` for every row of ``df`` that sort as its values do (``Corpus.work_ranks``), if known;
+    ``second``: ``pd.factorize`` of ``keys[1]``, which is ``present`` (``Corpus.unit_codes``), if made."""
     import numpy as np
-    rows = np.flatnonzero(df[present].notna().to_numpy())
-    ranks = [first_codes[rows] if j == 0 and first_codes is not None else sorted_codes(df[k].to_numpy()[rows])
+    if second is not None:
+        rows = np.flatnonzero(second[0] >= 0)
+        second = (second[0][rows], second[1])
+    else:
+        rows = np.flatnonzero(df[present].notna().to_numpy())
+    ranks = [first_codes[rows] if j == 0 and first_codes is not None else
+             sorted_codes(None, second) if j == 1 and second is not None else sorted_codes(df[k].to_numpy()[rows])
              for j, k in enumerate(keys)]
     if len(rows):
         # each distinct pair's first row, then only those sorted (np.unique's return_index, unsorted rows)
@@ -128,14 +135,16 @@ class Corpus:
         """Distinct (work_id, country): the country set C_p of every work (methods.md 0.1). Do not modify."""
         a = self.authorships
         return self._cached("work_countries", lambda: _distinct_sorted(
-            a, "country", ["work_id", "country"], ["work_id", "country"], self.work_ranks()))
+            a, "country", ["work_id", "country"], ["work_id", "country"], self.work_ranks(),
+            self.unit_codes("country")))
 
     def work_institutions(self) -> pd.DataFrame:
         """Distinct (work_id, institution_key) with name, sector and country of the institution."""
         a = self.authorships
         cols = ["work_id", "institution_key", "institution", "sector", "country"]
         return self._cached("work_institutions", lambda: _distinct_sorted(
-            a, "institution_key", ["work_id", "institution_key"], cols, self.work_ranks()))
+            a, "institution_key", ["work_id", "institution_key"], cols, self.work_ranks(),
+            self.unit_codes("institution_key")))
 
     def work_codes(self) -> tuple:
         """(codes, distinct ids) of the authorships' work_id column (``pd.factorize``: ids in order of first
@@ -249,10 +258,12 @@ def write_corpus(directory, write) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def slot_coverage(authorships: pd.DataFrame, rows=None, work_codes=None) -> dict:
+def slot_coverage(authorships: pd.DataFrame, rows=None, work_codes=None, slots=None, present=None) -> dict:
     """Author slots (distinct work and position), and the shares of slots with a country and with an
     institution (in any of the slot's rows); ``rows``: a boolean mask of the authorship rows to count;
-    ``work_codes``: a number per row for its work (``Corpus.work_codes``), if known.
+    ``work_codes``: a number per row for its work (``Corpus.work_codes``), if known; ``slots``: a number
+    per row for its slot (:func:`slot_numbers`), if made; ``present``: the rows with a ``country`` and
+    with an ``institution_key`` (boolean masks by column name), if known.
     Done on numpy columns, never a copy of the table (17M rows for a million works)."""
     import numpy as np
     a = authorships
@@ -261,24 +272,42 @@ def slot_coverage(authorships: pd.DataFrame, rows=None, work_codes=None) -> dict
         keep &= np.asarray(rows, dtype=bool)
     if not keep.any():
         return {"author_slots": 0, "with_country": 0.0, "with_institution": 0.0}
-    work = (work_codes[keep] if work_codes is not None else pd.factorize(a["work_id"].to_numpy()[keep])[0]).astype(np.int64)
-    pos = a["position"].to_numpy()[keep].astype(np.int64)
-    slot = pd.factorize(work * (int(pos.max()) + 1) + pos)[0]   # (a number per slot; which one does not matter)
-    n = int(slot.max()) + 1
+    slot = (slots if slots is not None else slot_numbers(a, work_codes))[keep]
+    used = np.bincount(slot) > 0
+    n = int(used.sum())
+    present = present or {}
 
-    def share(has):
-        return round(float((np.bincount(slot, weights=has[keep], minlength=n) > 0).mean()), 4)
-    return {"author_slots": n, "with_country": share(a["country"].notna().to_numpy()),
-            "with_institution": share(a["institution_key"].notna().to_numpy())}
+    def share(col):
+        has = present[col] if col in present else a[col].notna().to_numpy()
+        return round(float(int((np.bincount(slot, weights=has[keep], minlength=len(used)) > 0).sum()) / n), 4)
+    return {"author_slots": n, "with_country": share("country"), "with_institution": share("institution_key")}
+
+
+def slot_numbers(authorships: pd.DataFrame, work_codes=None):
+    """A number per authorship row for its author slot (work and position; which number does not matter;
+    0 for the rows of no slot, position -1); ``work_codes``: as for :func:`slot_coverage`."""
+    import numpy as np
+    a = authorships
+    pos = a["position"].to_numpy().astype(np.int64)
+    keep = pos >= 0
+    out = np.zeros(len(a), dtype=np.int64)
+    if keep.any():
+        work = (work_codes[keep] if work_codes is not None else pd.factorize(a["work_id"].to_numpy()[keep])[0]).astype(np.int64)
+        pos = pos[keep]
+        out[keep] = pd.factorize(work * (int(pos.max()) + 1) + pos)[0]
+    return out
 
 
 def summary(corpus: Corpus) -> dict:
     """What a build read and how well it resolved: per file and overall (the build summary)."""
     w, a = corpus.works, corpus.authorships
+    # the slots and the rows with a country and an institution, found once for the files and the whole
+    slots = slot_numbers(a, corpus.work_codes()[0])
+    present = {c: corpus.unit_codes(c)[0] >= 0 for c in ("country", "institution_key")}
     files = []
     for inp in corpus.meta.get("inputs", []):
         ids = set(w.loc[w["file"] == inp["path"], "work_id"]) if "file" in w else set()
-        cov = slot_coverage(a, rows=a["work_id"].isin(ids).to_numpy(), work_codes=corpus.work_codes()[0])
+        cov = slot_coverage(a, rows=a["work_id"].isin(ids).to_numpy(), slots=slots, present=present)
         files.append({**inp, "works_kept": len(ids), **cov})
     wc = corpus.work_countries()
     return {
@@ -286,7 +315,7 @@ def summary(corpus: Corpus) -> dict:
         "files": files,
         "dedup_steps": corpus.meta.get("dedup_steps", {}),
         "excluded": corpus.meta.get("excluded", {}),
-        **slot_coverage(a, work_codes=corpus.work_codes()[0]),
+        **slot_coverage(a, slots=slots, present=present),
         "works_with_country": int(wc["work_id"].nunique()),
         "unlinked_affiliation_rows": int((a["position"] < 0).sum()),
         "sector_sources": corpus.meta.get("sector_sources", {}),
