@@ -226,7 +226,6 @@ def test_unit_codes_and_the_institution_nodes_first_rows():
     """Corpus.unit_codes: pd.factorize of an authorship column, made once per column. The institution
     graph's nodes take name, sector and country from each institution's first row (rows without a key
     left out), as drop_duplicates over the rows gave them: here the toy's Pfizer rows disagree."""
-    import numpy as np
     c = toy_corpus()
     a = c.authorships
     a.loc[0, ["institution_key", "institution", "country"]] = [None, None, None]   # P1's first author: no key
