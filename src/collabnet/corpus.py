@@ -47,27 +47,21 @@ def first_rows(values):
     return np.flatnonzero(~pd.Series(values).duplicated().to_numpy())
 
 
-def _distinct_sorted(df: pd.DataFrame, present: str, keys: list, cols: list, first_codes=None,
-                     second=None) -> pd.DataFrame:
-    """Columns ``cols`` of the first row of each distinct (key0, key1) among the rows of ``df`` where
-    ``present`` is not missing, sorted by the keys, with a fresh index: the same table as
-    ``df.loc[df[present].notna(), cols].drop_duplicates(keys).sort_values(keys).reset_index(drop=True)``,
-    made on integer codes (each distinct string compared once, not once per row) and without copying
-    the rows that are left out (17M authorship rows for a million works).  ``first_codes``: codes of
-    ``keys[0]`` for every row of ``df`` that sort as its values do (``Corpus.work_ranks``), if known;
-    ``second``: ``pd.factorize`` of ``keys[1]``, which is ``present`` (``Corpus.unit_codes``), if made."""
+def _distinct_sorted(df: pd.DataFrame, cols: list, work_ranks, key_codes: tuple) -> pd.DataFrame:
+    """Columns ``cols`` of the first row of each distinct (work_id, key) among the rows of ``df`` with a key,
+    sorted by work id and key, with a fresh index: the same table as
+    ``df.loc[df[key].notna(), cols].drop_duplicates(["work_id", key]).sort_values(["work_id", key])
+    .reset_index(drop=True)``, made on integer codes (each distinct string compared once, not once per
+    row) and without copying the rows that are left out (17M authorship rows for a million works).
+    ``work_ranks``: codes of every row's work id that sort as the ids do (``Corpus.work_ranks``);
+    ``key_codes``: ``pd.factorize`` of the key column (``Corpus.unit_codes``)."""
     import numpy as np
-    if second is not None:
-        rows = np.flatnonzero(second[0] >= 0)
-        second = (second[0][rows], second[1])
-    else:
-        rows = np.flatnonzero(df[present].notna().to_numpy())
-    ranks = [first_codes[rows] if j == 0 and first_codes is not None else
-             sorted_codes(None, second) if j == 1 and second is not None else sorted_codes(df[k].to_numpy()[rows])
-             for j, k in enumerate(keys)]
+    codes, keys = key_codes
+    rows = np.flatnonzero(codes >= 0)
+    r0, r1 = work_ranks[rows], sorted_codes(None, (codes[rows], keys))
     if len(rows):
         # each distinct pair's first row, then only those sorted (np.unique's return_index, unsorted rows)
-        pair = ranks[0] * (int(ranks[1].max()) + 1) + ranks[1]
+        pair = r0 * (int(r1.max()) + 1) + r1
         first = first_rows(pair)
         rows = rows[first[np.argsort(pair[first], kind="stable")]]
     return pd.DataFrame({c: df[c].take(rows).reset_index(drop=True) for c in cols}, columns=cols)
@@ -135,16 +129,14 @@ class Corpus:
         """Distinct (work_id, country): the country set C_p of every work (methods.md 0.1). Do not modify."""
         a = self.authorships
         return self._cached("work_countries", lambda: _distinct_sorted(
-            a, "country", ["work_id", "country"], ["work_id", "country"], self.work_ranks(),
-            self.unit_codes("country")))
+            a, ["work_id", "country"], self.work_ranks(), self.unit_codes("country")))
 
     def work_institutions(self) -> pd.DataFrame:
         """Distinct (work_id, institution_key) with name, sector and country of the institution."""
         a = self.authorships
         cols = ["work_id", "institution_key", "institution", "sector", "country"]
         return self._cached("work_institutions", lambda: _distinct_sorted(
-            a, "institution_key", ["work_id", "institution_key"], cols, self.work_ranks(),
-            self.unit_codes("institution_key")))
+            a, cols, self.work_ranks(), self.unit_codes("institution_key")))
 
     def work_codes(self) -> tuple:
         """(codes, distinct ids) of the authorships' work_id column (``pd.factorize``: ids in order of first
@@ -258,11 +250,10 @@ def write_corpus(directory, write) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def slot_coverage(authorships: pd.DataFrame, rows=None, work_codes=None, slots=None, present=None) -> dict:
+def slot_coverage(authorships: pd.DataFrame, rows=None, slots=None, present=None) -> dict:
     """Author slots (distinct work and position), and the shares of slots with a country and with an
     institution (in any of the slot's rows); ``rows``: a boolean mask of the authorship rows to count;
-    ``work_codes``: a number per row for its work (``Corpus.work_codes``), if known; ``slots``: a number
-    per row for its slot (:func:`slot_numbers`), if made; ``present``: the rows with a ``country`` and
+    ``slots``: a number per row for its slot (:func:`slot_numbers`), if made; ``present``: the rows with a ``country`` and
     with an ``institution_key`` (boolean masks by column name), if known.
     Done on numpy columns, never a copy of the table (17M rows for a million works)."""
     import numpy as np
@@ -272,7 +263,7 @@ def slot_coverage(authorships: pd.DataFrame, rows=None, work_codes=None, slots=N
         keep &= np.asarray(rows, dtype=bool)
     if not keep.any():
         return {"author_slots": 0, "with_country": 0.0, "with_institution": 0.0}
-    slot = (slots if slots is not None else slot_numbers(a, work_codes))[keep]
+    slot = (slots if slots is not None else slot_numbers(a))[keep]
     used = np.bincount(slot) > 0
     n = int(used.sum())
     present = present or {}
@@ -285,7 +276,8 @@ def slot_coverage(authorships: pd.DataFrame, rows=None, work_codes=None, slots=N
 
 def slot_numbers(authorships: pd.DataFrame, work_codes=None):
     """A number per authorship row for its author slot (work and position; which number does not matter;
-    0 for the rows of no slot, position -1); ``work_codes``: as for :func:`slot_coverage`."""
+    0 for the rows of no slot, position -1); ``work_codes``: a number per row for its work
+    (``Corpus.work_codes``), if known."""
     import numpy as np
     a = authorships
     pos = a["position"].to_numpy().astype(np.int64)
