@@ -144,3 +144,43 @@ def test_scp_mcp_lead_country_is_the_corresponding_authors_else_the_first_with_a
                                                   "US": {"SCP": 0, "MCP": 1}}
     assert ind.scp_mcp(c, ["P2", "P3"])[["SCP", "MCP"]].to_dict("index") == {"NL": {"SCP": 1, "MCP": 0},
                                                                              "US": {"SCP": 0, "MCP": 1}}
+
+
+def _shuffled_toy_with_an_orphan():
+    """The toy corpus with its works in the order P3, P1, P2 and one authorship row of a work (P9) that
+    the works table does not hold."""
+    c = toy_corpus()
+    w = c.works.iloc[[2, 0, 1]].reset_index(drop=True)
+    orphan = c.authorships.iloc[[0]].assign(work_id="P9")
+    a = pd.concat([c.authorships, orphan], ignore_index=True)
+    return type(c)(w, a, c.references, {})
+
+
+def test_work_lookups_by_hand():
+    c = _shuffled_toy_with_an_orphan()
+    v = ind._work_values(c, ["P2", "P3"], "year", "n_authors", "no_such_column")
+    assert list(v.columns) == ["year", "n_authors"] and v.index.name == "work_id"
+    assert v.index.tolist() == ["P2", "P3"]
+    assert v["year"].tolist() == [2021, 2021] and v["n_authors"].tolist() == [4, 2]
+    # the same table, dtypes included, as set_index + reindex; an id the works do not hold: a missing row
+    for ids in (["P2", "P3"], ["P1", "PX"]):
+        pd.testing.assert_frame_equal(ind._work_values(c, ids, "year", "n_authors"),
+                                      c.works.set_index("work_id").reindex(ids)[["year", "n_authors"]])
+    assert ind._work_values(c, ["P1", "PX"], "year")["year"].isna().tolist() == [False, True]
+    # rows of the works table (P3, P1, P2), and a last slot for "not a work" that is never set
+    assert ind._works_mask(c, ["P1", "PX"]).tolist() == [False, True, False, False]
+    # authorship rows: P2's four; the row of P9 (not a work) stays out even when every work is asked for
+    assert np.flatnonzero(ind._authorship_works_mask(c, ["P2"])).tolist() == [3, 4, 5, 6]
+    assert ind._authorship_works_mask(c, ["P1", "P2", "P3"]).tolist() == [True] * 9 + [False]
+
+
+def test_cached_lookups_follow_a_replaced_works_table():
+    c = toy_corpus()
+    assert c.citations().loc["P1"] == 10 and ind.works_by_year(c).to_dict() == {2020: 1, 2021: 2}
+    # the same number of rows in another order: a cache keyed on the authorships alone would misplace them
+    c.works = c.works.iloc[[2, 0, 1]].reset_index(drop=True)
+    assert c.citations().to_dict() == {"P3": 1, "P1": 10, "P2": 4}
+    c.works = c.works[c.works["work_id"] != "P3"].reset_index(drop=True)
+    assert ind.works_by_year(c).to_dict() == {2020: 1, 2021: 1}
+    assert ind.collaboration_types(c).to_dict() == pytest.approx({"international": 1.0, "national": 0.0,
+                                                                  "institutional": 0.0, "single_authorship": 0.0})

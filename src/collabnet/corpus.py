@@ -79,8 +79,9 @@ class Corpus:
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def _cached(self, name, make):
-        """Derived tables are computed once per authorships table (edit a table in place? call ``invalidate``)."""
-        key = (name, id(self.authorships), len(self.authorships))
+        """Derived tables are computed once per works and authorships tables (a table replaced: made again;
+        a table edited in place? call ``invalidate``)."""
+        key = (name, id(self.works), len(self.works), id(self.authorships), len(self.authorships))
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]
@@ -149,6 +150,11 @@ class Corpus:
         the institutions' node details, all start from it. Do not modify."""
         return self._cached(("unit_codes", column), lambda: pd.factorize(self.authorships[column]))
 
+    def work_index(self) -> pd.Index:
+        """The works' ids as an Index (name ``work_id``), made once: its hash table finds the rows of a
+        million ids without a copy of the works table (``works.set_index`` copies every column). Do not modify."""
+        return self._cached("work_index", lambda: pd.Index(self.works["work_id"].to_numpy(), name="work_id"))
+
     def work_ranks(self):
         """Codes of the authorships' work_id column that sort as the ids do (:func:`sorted_codes`), made once."""
         return self._cached("work_ranks", lambda: sorted_codes(None, self.work_codes()))
@@ -174,8 +180,7 @@ class Corpus:
         if source is None:
             return pd.Series(dtype="float64")
         col = f"cited_by_{source}"   # (the column alone: set_index would copy the whole works table)
-        return pd.Series(self.works[col].array, index=pd.Index(self.works["work_id"].to_numpy(), name="work_id"),
-                         name=col)
+        return pd.Series(self.works[col].array, index=self.work_index(), name=col)
 
     # ------------------------------------------------------------ persistence
     def save(self, directory) -> None:

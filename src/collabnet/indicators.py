@@ -26,6 +26,46 @@ def _ids(corpus, works=None) -> list:
     return [w for w in all_ids if w in keep]
 
 
+def _positions(corpus, ids) -> np.ndarray:
+    """The rows of ``corpus.works`` that hold the work ids ``ids`` (-1: an id the works do not hold)."""
+    return corpus.work_index().get_indexer(ids)
+
+
+def _works_mask(corpus, ids) -> np.ndarray:
+    """Which rows of ``corpus.works`` are works of ``ids`` (``works["work_id"].isin(ids)``), with one
+    more slot at the end, False, for the row -1 (an id the works do not hold) of the lookups below."""
+    pos = _positions(corpus, ids)
+    mask = np.zeros(len(corpus.works) + 1, dtype=bool)
+    mask[pos[pos >= 0]] = True
+    return mask
+
+
+def _work_values(corpus, ids, *columns) -> pd.DataFrame:
+    """The works' ``columns`` (those the table has) for ``ids``, in that order, indexed by work_id: the same
+    as ``corpus.works.set_index("work_id").reindex(ids)[columns]``, without a copy of all the other columns
+    and their million rows."""
+    w = corpus.works
+    cols = [c for c in columns if c in w.columns]
+    pos = _positions(corpus, ids)
+    if (pos < 0).any():   # (reindex's missing rows)
+        return w[["work_id", *cols]].set_index("work_id").reindex(ids)
+    index = pd.Index(ids, name="work_id")
+    return pd.DataFrame({c: pd.Series(w[c].take(pos).array, index=index) for c in cols}, index=index, columns=cols)
+
+
+def _institution_works_at(corpus) -> np.ndarray:
+    """The row in ``corpus.works`` of each row of ``corpus.work_institutions()`` (-1: not a work of it)."""
+    return corpus._cached("work_institutions_at", lambda: _positions(corpus, corpus.work_institutions()["work_id"]))
+
+
+def _authorship_works_mask(corpus, ids) -> np.ndarray:
+    """Which authorship rows belong to works of ``ids`` (``authorships["work_id"].isin(ids)``), found on the
+    work codes: each distinct work id looked up once, not each of 17M rows (a million works)."""
+    codes, uniq = corpus.work_codes()
+    at = corpus._cached("work_codes_at", lambda: _positions(corpus, uniq))
+    return np.append(_works_mask(corpus, ids)[at], False)[codes]
+
+
 def _all_country_sets(corpus) -> pd.Series:
     """work_id -> frozenset of its countries for every work, computed once per corpus.  Works with the
     same set share one frozenset object."""
@@ -63,8 +103,8 @@ def works_with(corpus, *countries) -> list:
 
 def works_by_year(corpus, works=None) -> pd.Series:
     """Output per publication year (full counting); works without a year are left out."""
-    w = corpus.works[corpus.works["work_id"].isin(set(_ids(corpus, works)))]
-    s = w["year"].dropna().astype(int).value_counts().sort_index()
+    year = corpus.works["year"][_works_mask(corpus, _ids(corpus, works))[:-1]]
+    s = year.dropna().astype(int).value_counts().sort_index()
     s.index.name = "year"
     return s.rename("works")
 
@@ -80,9 +120,10 @@ def collaboration_types(corpus, works=None) -> pd.Series:
     """SciVal collaboration types, mutually exclusive (methods.md 3.2): share of each."""
     ids = _ids(corpus, works)
     nc = _set_sizes(country_sets(corpus, ids))
-    wi = corpus.work_institutions()
-    ninst = wi.groupby("work_id").size().reindex(ids).fillna(0).to_numpy()
-    nauth = corpus.works.set_index("work_id")["n_authors"].reindex(ids).fillna(0).to_numpy()
+    at = _institution_works_at(corpus)
+    pos = _positions(corpus, ids)
+    ninst = np.where(pos >= 0, np.bincount(at[at >= 0], minlength=len(corpus.works) + 1)[pos], 0)
+    nauth = _work_values(corpus, ids, "n_authors")["n_authors"].fillna(0).to_numpy()
     kind = np.select([nc >= 2, (nc == 1) & (ninst >= 2), (ninst <= 1) & (nauth >= 2), nauth == 1],
                      ["international", "national", "institutional", "single_authorship"], "unclassified")
     s = pd.Series(kind, index=ids).value_counts()
@@ -97,7 +138,7 @@ def scp_mcp(corpus, works=None) -> pd.DataFrame:
     a = corpus.authorships
     rows = ((a["position"] >= 0) & a["country"].notna()).to_numpy()
     if works is not None:
-        rows &= a["work_id"].isin(ids).to_numpy()
+        rows &= _authorship_works_mask(corpus, ids)
     rows = np.flatnonzero(rows)
     # on numpy columns of the wanted rows only (no copy of the table): per work, in position order
     # (rows of one position in table order), the first corresponding author's row, else the first row
@@ -164,11 +205,12 @@ def institution_table(corpus, works=None, country: str | None = None, sector: st
     """Institutions ranked by works in the analysed set (methods.md 3.6): works, share, citations, impact."""
     ids = _ids(corpus, works)
     wi = corpus.work_institutions()
-    wi = wi[wi["work_id"].isin(set(ids))]
+    keep = _works_mask(corpus, ids)[_institution_works_at(corpus)]
     if country:
-        wi = wi[wi["country"] == country]
+        keep &= (wi["country"] == country).to_numpy()
     if sector:
-        wi = wi[wi["sector"] == sector]
+        keep &= (wi["sector"] == sector).to_numpy()
+    wi = wi[keep]
     cites = corpus.citations().reindex(wi["work_id"]).to_numpy(dtype=float) if corpus.citation_source() else np.nan
     wi = wi.assign(citations=cites)
     if impact is not None:
@@ -190,9 +232,10 @@ def academic_corporate_share(corpus, works=None) -> float | None:
     if not ids:
         return None
     wi = corpus.work_institutions()
-    wi = wi[wi["sector"].isin(("academic", "corporate"))]
+    keep = wi["sector"].isin(("academic", "corporate")).to_numpy()
     if works is not None:
-        wi = wi[wi["work_id"].isin(ids)]
+        keep &= _works_mask(corpus, ids)[_institution_works_at(corpus)]
+    wi = wi[keep]
     both = wi.drop_duplicates(["work_id", "sector"]).groupby("work_id").size()
     return float((both == 2).sum() / len(ids))
 
@@ -260,7 +303,7 @@ def field_activity(corpus, works=None, world: pd.DataFrame | None = None) -> pd.
     df["dataset_share"] = df["dataset_works"] / n_all if n_all else np.nan
     df["rai_ds"] = df["share"] / df["dataset_share"]
     if world is not None and len(df):
-        years = set(w.loc[w["work_id"].isin(set(ids)), "year"].dropna().astype(int))
+        years = set(w["year"][_works_mask(corpus, ids)[:-1]].dropna().astype(int))
         wy = world[world["year"].isin(years)]
         wf = wy.groupby("field")["world_output"].sum()
         total = wy["world_output"].sum()
@@ -295,7 +338,7 @@ def load_baseline(path) -> pd.DataFrame:
 
 
 def _baseline_rows(corpus, baseline: pd.DataFrame, ids) -> pd.DataFrame:
-    w = corpus.works.set_index("work_id").loc[ids]
+    w = _work_values(corpus, ids, "year", "doc_type", "fields")
     fields = baseline["field"].astype(str).unique()
     single = len(fields) == 1
     if single:
@@ -320,7 +363,7 @@ def impact(corpus, works=None, baseline: pd.DataFrame | None = None) -> dict:
     c = corpus.citations().reindex(ids).astype(float) if out["citation_source"] else pd.Series(np.nan, index=ids)
     out["citations_total"] = int(c.sum()) if c.notna().any() else None
     out["citations_per_work"] = float(c.mean()) if c.notna().any() else None
-    w = corpus.works.set_index("work_id").reindex(ids)
+    w = _work_values(corpus, ids, "fwci_openalex", "top10_openalex")
     fw = w["fwci_openalex"] if "fwci_openalex" in w else pd.Series(np.nan, index=ids)
     flags = w["top10_openalex"] if "top10_openalex" in w else pd.Series(pd.NA, index=ids)
     per_work = pd.Series(np.nan, index=ids)
@@ -358,7 +401,7 @@ def _groups(corpus, ids, min_group_size=20) -> np.ndarray:
     """The dataset group of each work (methods.md 4.3), as a number: its (year, type, field) when that has
     at least ``min_group_size`` works, else its (year, type) when that has, else its year.  A missing value
     is a value of its own (works without a year form one group)."""
-    w = corpus.works.set_index("work_id").reindex(ids)
+    w = _work_values(corpus, ids, "year", "doc_type", "fields")
     f = w["fields"].fillna("").str.split("; ").str[0] if "fields" in w else pd.Series("", index=ids)
     k = pd.DataFrame({"y": w["year"].to_numpy(), "t": w["doc_type"].to_numpy(), "f": f.to_numpy()})
     if not len(k):

@@ -164,7 +164,7 @@ def _jsonable(d):
 
 
 def _impact_by_year(corpus, works, per_work) -> pd.DataFrame:
-    w = corpus.works.set_index("work_id").reindex(works)
+    w = ind._work_values(corpus, works, "year")
     src = corpus.citation_source()
     cites = corpus.citations(src).reindex(works).astype(float) if src else pd.Series(float("nan"), index=works)
     df = pd.DataFrame({"year": w["year"], "citations": cites, "impact": per_work.reindex(works).astype(float)})
