@@ -361,27 +361,49 @@ def _centrality_igraph(G, nodes, idx, comps) -> dict:
             "clustering": cl, "clustering_weighted": clw, "note": note}
 
 
-TRIANGLE_BLOCK_PATHS = 2 * 10 ** 7  # two-step paths per block of rows (entries of A^2 held at a time)
+TRIANGLE_BLOCK_PATHS = 2 * 10 ** 7  # two-step paths per block of rows (entries of a product held at a time)
 
 
 def _weighted_triangles(A, budget: int = TRIANGLE_BLOCK_PATHS) -> np.ndarray:
-    """diag(A^3) of a symmetric sparse matrix: per row i, the sum over links (i, j) of A_ij (A^2)_ij.
+    """diag(A^3) of a symmetric sparse matrix with a zero diagonal: per node, twice the sum over the
+    triangles it is a corner of of the product of their three link values.
 
-    Computed in blocks of rows, each holding at most about ``budget`` two-step paths: A^2 itself has
-    up to n^2 entries (860 million, 10 GB, for a 29k-institution graph with 790k links), only the
-    entries on links are needed, and each row of a block product is the same as that row of A @ A."""
+    Each triangle is found once per corner (Schank and Wagner's forward algorithm, on sparse products):
+    the links are oriented from the node of lower degree to the higher (ties by number), as the upper
+    part U, and a triangle i < j < k (in that order) has its value in row i of (U @ U) * U, row j of
+    (U' @ U) * U and row k of (U' @ U') * U'.  A @ A, which the whole diag(A^3) needs, holds every
+    two-step path, and a node of degree d has d^2 of them through it; the oriented products hold only
+    the paths that climb or fall in degree (1.1 against 27 s on a 29k-institution graph with 790k
+    links).  Each product is made in blocks of rows, each holding at most about ``budget`` two-step
+    paths; a row's sum is the same whatever the blocks."""
     n = A.shape[0]
-    ones = sp.csr_matrix((np.ones(A.nnz), A.indices, A.indptr), shape=A.shape)
-    paths = ones @ np.diff(A.indptr).astype(float)   # two-step paths from each row: an upper bound of its A^2 entries
-    cum = np.concatenate([[0.0], np.cumsum(paths)])
+    deg = np.diff(A.indptr)
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.lexsort((np.arange(n), deg))] = np.arange(n)
+    C = A.tocoo()
+    up = rank[C.row] < rank[C.col]
+    U = sp.csr_matrix((C.data[up], (C.row[up], C.col[up])), shape=A.shape)
+    U.sort_indices()
+    D = U.T.tocsr()
     tri = np.zeros(n)
+    for L, R in ((U, U), (D, U), (D, D)):
+        for start, stop in _row_blocks(L, R, budget):
+            tri[start:stop] += np.asarray((L[start:stop] @ R).multiply(R[start:stop]).sum(axis=1)).ravel()
+    return 2 * tri
+
+
+def _row_blocks(L, R, budget: int):
+    """(start, stop) of consecutive blocks of rows of ``L`` whose product with ``R`` holds at most about
+    ``budget`` two-step paths each (at least one row a block)."""
+    n = L.shape[0]
+    ones = sp.csr_matrix((np.ones(L.nnz), L.indices, L.indptr), shape=L.shape)
+    paths = ones @ np.diff(R.indptr).astype(float)   # two-step paths from each row: an upper bound of its entries
+    cum = np.concatenate([[0.0], np.cumsum(paths)])
     start = 0
     while start < n:
         stop = max(start + 1, int(np.searchsorted(cum, cum[start] + budget, side="right")) - 1)
-        R = A[start:stop]
-        tri[start:stop] = np.asarray((R @ A).multiply(R).sum(axis=1)).ravel()
+        yield start, stop
         start = stop
-    return tri
 
 
 SPLIT_BETWEENNESS_EDGES = 5000
