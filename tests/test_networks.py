@@ -156,6 +156,74 @@ def test_centrality_of_a_graph_too_large_for_exact_paths_is_estimated_and_says_s
         assert len(set(est.nlargest(10, c)["node"]) & set(exact.nlargest(10, c)["node"])) >= 8, c
 
 
+def test_path_sums_by_hand_and_ties_within_igraph_s_epsilon():
+    """One shortest-path search per source gives betweenness (both directions of a pair: twice the
+    undirected value), each source's distance sum and reach, and each node's distance sum.  A path
+    a - b - c (lengths 1, 2) plus a lone link d - e, by hand; then s - t direct (0.3) and through m
+    (0.1 + 0.2, which is 0.30000000000000004 in floating point): the same length within igraph's relative
+    1e-10, so two shortest paths and m is on one of them (betweenness 1/2, as igraph says)."""
+    import numpy as np
+    import scipy.sparse as sp
+    pytest.importorskip("numba")
+    from collabnet.paths import path_sums
+
+    def csr(n, links):
+        r = [i for i, _, _ in links] + [j for _, j, _ in links]
+        c = [j for _, j, _ in links] + [i for i, _, _ in links]
+        d = [x for _, _, x in links] * 2
+        A = sp.csr_matrix((d, (r, c)), shape=(n, n))
+        return A.indptr, A.indices, A.data
+    g = csr(5, [(0, 1, 1.0), (1, 2, 2.0), (3, 4, 0.5)])
+    bet, source_sum, reached, node_sum = path_sums(*g, np.arange(5))
+    assert bet.tolist() == [0.0, 2.0, 0.0, 0.0, 0.0]
+    assert source_sum.tolist() == [4.0, 3.0, 5.0, 0.5, 0.5] and reached.tolist() == [3, 3, 3, 2, 2]
+    assert node_sum.tolist() == [4.0, 3.0, 5.0, 0.5, 0.5]
+    bet, source_sum, reached, node_sum = path_sums(*g, [0])   # from a only: the paths a-b and a-c
+    assert bet.tolist() == [0.0, 1.0, 0.0, 0.0, 0.0] and node_sum.tolist() == [0.0, 1.0, 3.0, 0.0, 0.0]
+    assert 0.1 + 0.2 != 0.3
+    s, m, t = 0, 1, 2
+    bet, *_ = path_sums(*csr(3, [(s, t, 0.3), (s, m, 0.1), (m, t, 0.2)]), np.arange(3))
+    assert bet.tolist() == [0.0, 1.0, 0.0]
+    import igraph as ig
+    h = ig.Graph(n=3, edges=[(s, t), (s, m), (m, t)])
+    assert h.betweenness(directed=False, weights=[0.3, 0.1, 0.2]) == [0.0, 0.5, 0.0]
+
+
+@pytest.mark.parametrize("sampled", [False, True])
+def test_shared_path_searches_give_igraph_s_betweenness_and_closeness(monkeypatch, sampled):
+    """The centrality table from the shared searches (collabnet.paths, half the sources on another core)
+    equals igraph's separate betweenness and closeness (to rounding; every other column digit for digit),
+    exact and estimated from a sample of sources, on a graph with many equal-length paths (weights in
+    quarters) and small components; and run in one process (COLLABNET_WORKERS=1) it has the same digits."""
+    import numpy as np
+    import networkx as nx
+    import collabnet.networks as N
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(5)
+    G = nx.Graph()
+    for u, v in nx.powerlaw_cluster_graph(400, 5, 0.3, seed=2).edges():
+        G.add_edge(f"i{u:03d}", f"i{v:03d}", weight=float(rng.integers(1, 5)) / 4, works=1)
+    for j in range(4):
+        G.add_edge(f"x{j}a", f"x{j}b", weight=1.0, works=1)
+        G.add_edge(f"x{j}b", f"x{j}c", weight=0.5, works=1)
+    if sampled:
+        monkeypatch.setattr(N, "EXACT_PATH_WORK", 400 * 100)
+    monkeypatch.setattr(N, "PATH_SEARCH_WORK", 10 ** 12)
+    separate = N.centrality(G)
+    monkeypatch.setattr(N, "PATH_SEARCH_WORK", 0)
+    shared = N.centrality(G)
+    assert shared.attrs == separate.attrs and ("path_measures" in shared.attrs) == sampled
+    for c in shared.columns:
+        if c in ("betweenness", "betweenness_normalised", "closeness"):
+            assert np.allclose(shared[c], separate[c], rtol=1e-12, atol=0), c
+        else:
+            assert shared[c].equals(separate[c]), c
+    assert shared["betweenness"].sum() > 0
+    monkeypatch.setenv("COLLABNET_WORKERS", "1")
+    import pandas as pd
+    pd.testing.assert_frame_equal(N.centrality(G), shared, check_exact=True)
+
+
 def test_weighted_triangles_in_row_blocks_equal_the_whole_product():
     """diag(A^3) from the oriented products (each triangle once per corner) equals diag(A^3) from A @ A
     whole (to rounding), and is the same, digit for digit, whatever the blocks of rows (bounded memory);

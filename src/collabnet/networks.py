@@ -316,22 +316,26 @@ def _centrality_igraph(G, nodes, idx, comps) -> dict:
     w = np.array([x for _, _, x in ed], dtype=float)
     g.es["weight"] = w.tolist()
     g.es["distance"] = (1.0 / w).tolist() if len(w) else []
-    # betweenness and closeness each run a shortest-path search from every node: on a large graph the
-    # betweenness goes to the other core while this process does the closeness and the rest
+    # betweenness and closeness each need a shortest-path search from every node (or every sampled node)
     from .parallel import Background
     giant = sorted(idx[u] for u in comps[0]) if comps else []
     k = max(SAMPLED_MIN_SOURCES, EXACT_PATH_WORK // max(len(ed), 1))
-    note = None
+    note = sources = None
     if n * len(ed) > EXACT_PATH_WORK and len(giant) > k:
         # exact shortest-path measures need a search from every node: hours on a graph of tens of
         # thousands of nodes and millions of links.  Estimate them from k sources of the largest
         # component (Brandes and Pich 2007); the other components are small and computed exactly.
         sources = sorted(int(x) for x in np.random.default_rng(SAMPLE_SEED).choice(giant, size=k, replace=False))
-        bet_job = Background(_sampled_betweenness, g, giant, sources, what="betweenness")
-        clo = _sampled_closeness(g, giant, sources)
         note = (f"betweenness and closeness estimated from {k:,} of the {len(giant):,} nodes of the largest "
                 f"component as sources (Brandes and Pich 2007; the graph has {n:,} nodes and {len(ed):,} links, "
                 f"an exact computation searches from every node); the other components are exact")
+    paths = _path_searches(n, ed, w, giant, sources) if n * len(ed) >= PATH_SEARCH_WORK and _compiled() else None
+    if paths is not None:
+        bet_job = clo = None   # (one search per source gives both, half of them on the other core)
+    elif sources is not None:
+        # igraph: the betweenness on the other core while this process does the closeness and the rest
+        bet_job = Background(_sampled_betweenness, g, giant, sources, what="betweenness")
+        clo = _sampled_closeness(g, giant, sources)
     else:
         bet_job = Background(_betweenness, g, what="betweenness") if len(ed) >= SPLIT_BETWEENNESS_EDGES else None
         clo = np.nan_to_num(np.array(g.closeness(weights="distance", normalized=True), dtype=float)) if n else np.zeros(0)
@@ -356,7 +360,10 @@ def _centrality_igraph(G, nodes, idx, comps) -> dict:
         k = np.diff(A.indptr).astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             clw = np.where(k > 1, tri / (k * (k - 1)), 0.0)
-    bet = bet_job.result() if bet_job is not None else _betweenness(g)
+    if paths is not None:
+        bet, clo = paths()
+    else:
+        bet = bet_job.result() if bet_job is not None else _betweenness(g)
     return {"betweenness": bet, "closeness_raw": clo, "eigenvector": eig, "pagerank": pr,
             "clustering": cl, "clustering_weighted": clw, "note": note}
 
@@ -407,9 +414,65 @@ def _row_blocks(L, R, budget: int):
 
 
 SPLIT_BETWEENNESS_EDGES = 5000
+PATH_SEARCH_WORK = 2 * 10 ** 8  # nodes x links from which betweenness and closeness share their searches
 EXACT_PATH_WORK = 2 * 10 ** 9   # nodes x links up to which betweenness and closeness are exact
 SAMPLED_MIN_SOURCES = 200
 SAMPLE_SEED = 42
+
+
+def _compiled() -> bool:
+    """Whether the compiled path search (numba) can be used; loaded here, before any fork, so that
+    forked children share it."""
+    import importlib
+    try:
+        importlib.import_module("._paths_kernel", __package__)
+    except ImportError:
+        return False
+    return True
+
+
+def _path_searches(n: int, ed: list, w: np.ndarray, giant: list, sources: list | None):
+    """Start the shortest-path searches of betweenness and closeness (:mod:`collabnet.paths`: one search
+    per source gives both), half the sources on the other core; returns a function that searches from
+    the other half here and gives (betweenness, closeness) as igraph's would be (unnormalised
+    betweenness, closeness (r-1)/sum of distances).  ``sources``: a sample of the largest component
+    ``giant`` (the estimates of :func:`_sampled_betweenness` and :func:`_sampled_closeness`, the other
+    components exact), or None for every node.  The halves are added in a fixed order: the same digits
+    whether the other core is used or not."""
+    from .parallel import Background
+    from .paths import path_sums
+    rows = np.array([i for i, _, _ in ed] + [j for _, j, _ in ed], dtype=np.int64)
+    cols = np.array([j for _, j, _ in ed] + [i for i, _, _ in ed], dtype=np.int64)
+    A = sp.csr_matrix((np.concatenate([1.0 / w, 1.0 / w]), (rows, cols)), shape=(n, n))
+    if sources is None:
+        todo = np.arange(n, dtype=np.int64)
+    else:
+        inside = np.zeros(n, dtype=bool)
+        inside[giant] = True
+        todo = np.concatenate([np.asarray(sources, dtype=np.int64), np.flatnonzero(~inside)])
+    graph = (A.indptr, A.indices, A.data)
+    job = Background(path_sums, *graph, todo[0::2], what="betweenness and closeness")
+
+    def finish():
+        b2, s2, r2, ns2 = path_sums(*graph, todo[1::2])
+        b1, s1, r1, ns1 = job.result()
+        bet, node_sum = (b1 + b2) / 2, ns1 + ns2   # (each pair's paths were counted from both ends)
+        source_sum, reached = np.empty(len(todo)), np.empty(len(todo), dtype=np.int64)
+        source_sum[0::2], source_sum[1::2], reached[0::2], reached[1::2] = s1, s2, r1, r2
+        clo = np.zeros(n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            own = np.where(reached > 1, (reached - 1) / source_sum, 0.0)   # each source's own closeness
+            if sources is None:
+                clo[todo] = own
+                return bet, clo
+            k = len(sources)
+            rest = todo[k:]
+            clo[rest] = own[k:]
+            bet[inside] *= len(giant) / k
+            total = node_sum[giant] * len(giant) / k
+            clo[giant] = np.where(total > 0, (len(giant) - 1) / total, 0.0)
+        return bet, clo
+    return finish
 
 
 def _sampled_betweenness(g, giant: list, sources: list) -> np.ndarray:

@@ -1,0 +1,107 @@
+"""The compiled shortest-path search of :mod:`collabnet.paths` (numba caches the machine code on disk)."""
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def _cmp_epsilon(a, b, eps):
+    """-1, 0 or 1 as a is less than, equal to (within a relative ``eps``) or greater than b."""
+    if a == b:
+        return 0
+    diff = a - b
+    if abs(diff) / (abs(a) + abs(b)) < eps:
+        return 0
+    return -1 if diff < 0 else 1
+
+
+@njit(cache=True)
+def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node_sum):
+    n = len(indptr) - 1
+    dist = np.full(n, np.inf)
+    sigma = np.zeros(n)       # shortest paths from the source
+    delta = np.zeros(n)       # pair dependencies of the source
+    order = np.empty(n, np.int64)          # the nodes in the order their distance became final
+    done = np.zeros(n, np.bool_)
+    heap_key = np.empty(len(indices) + 1)  # a binary heap of (distance, node); stale entries skipped
+    heap_node = np.empty(len(indices) + 1, np.int64)
+    for si in range(len(sources)):
+        s = sources[si]
+        dist[s] = 0.0
+        sigma[s] = 1.0
+        heap_key[0] = 0.0
+        heap_node[0] = s
+        size = 1
+        top = 0
+        while size > 0:
+            d = heap_key[0]
+            v = heap_node[0]
+            size -= 1
+            if size > 0:   # the last entry sifts down from the root
+                key = heap_key[size]
+                node = heap_node[size]
+                i = 0
+                while True:
+                    c = 2 * i + 1
+                    if c >= size:
+                        break
+                    if c + 1 < size and heap_key[c + 1] < heap_key[c]:
+                        c += 1
+                    if heap_key[c] < key:
+                        heap_key[i] = heap_key[c]
+                        heap_node[i] = heap_node[c]
+                        i = c
+                    else:
+                        break
+                heap_key[i] = key
+                heap_node[i] = node
+            if done[v] or d > dist[v]:
+                continue
+            done[v] = True
+            order[top] = v
+            top += 1
+            for e in range(indptr[v], indptr[v + 1]):
+                w = indices[e]
+                if done[w]:
+                    continue
+                alt = d + length[e]
+                c = -1 if dist[w] == np.inf else _cmp_epsilon(alt, dist[w], eps)
+                if c < 0:      # a shorter path: w's paths are v's
+                    dist[w] = alt
+                    sigma[w] = sigma[v]
+                    i = size
+                    size += 1
+                    while i > 0:
+                        p = (i - 1) // 2
+                        if heap_key[p] > alt:
+                            heap_key[i] = heap_key[p]
+                            heap_node[i] = heap_node[p]
+                            i = p
+                        else:
+                            break
+                    heap_key[i] = alt
+                    heap_node[i] = w
+                elif c == 0:   # as short: v's paths join w's
+                    sigma[w] += sigma[v]
+        # dependencies, farthest node first; a node's predecessors are its neighbours one link
+        # length nearer the source
+        total = 0.0
+        for j in range(top - 1, -1, -1):
+            w = order[j]
+            dw = dist[w]
+            total += dw
+            node_sum[w] += dw
+            coeff = (1.0 + delta[w]) / sigma[w]
+            for e in range(indptr[w], indptr[w + 1]):
+                v = indices[e]
+                if done[v] and dist[v] < dw and _cmp_epsilon(dist[v] + length[e], dw, eps) == 0:
+                    delta[v] += sigma[v] * coeff
+            if w != s:
+                bet[w] += delta[w]
+        source_sum[si] = total
+        reached[si] = top
+        for j in range(top):
+            w = order[j]
+            dist[w] = np.inf
+            sigma[w] = 0.0
+            delta[w] = 0.0
+            done[w] = False
