@@ -184,3 +184,24 @@ def test_cached_lookups_follow_a_replaced_works_table():
     assert ind.works_by_year(c).to_dict() == {2020: 1, 2021: 1}
     assert ind.collaboration_types(c).to_dict() == pytest.approx({"international": 1.0, "national": 0.0,
                                                                   "institutional": 0.0, "single_authorship": 0.0})
+
+
+def test_institution_table_and_acc_find_each_row_s_work_by_hand():
+    """On the shuffled toy with an orphan row: each institution row takes its own work's citations and
+    impact (works in the order P3, P1, P2 must not shift them), the orphan (a U-Tokyo row of P9) counts
+    nowhere, and an impact series that lacks a work leaves that work's rows without impact."""
+    c = _shuffled_toy_with_an_orphan()
+    impact = pd.Series({"P1": 2.0, "P2": 0.5}).rename_axis("work_id")   # (no value for P3)
+    t = ind.institution_table(c, impact=impact).set_index("institution")
+    assert t.loc["U-Tokyo", ["works", "citations", "impact"]].tolist() == [1, 10.0, 2.0]
+    assert t.loc["Pfizer", ["works", "citations", "impact"]].tolist() == [1, 4.0, 0.5]
+    assert t.loc["Utrecht Univ", ["works", "citations"]].tolist() == [1, 1.0]
+    assert np.isnan(t.loc["Utrecht Univ", "impact"])
+    nl = ind.institution_table(c, ["P1", "P3"], country="NL", impact=impact).set_index("institution")
+    assert nl[["works", "citations", "share"]].to_dict("index") == {
+        "Leiden Univ": {"works": 1, "citations": 10.0, "share": 0.5},
+        "Utrecht Univ": {"works": 1, "citations": 1.0, "share": 0.5}}
+    # P2 alone has an academic (Osaka Univ) and a corporate (Pfizer) institution
+    assert ind.academic_corporate_share(c) == pytest.approx(1 / 3)
+    assert ind.academic_corporate_share(c, ["P1", "P2"]) == pytest.approx(1 / 2)
+    assert ind.academic_corporate_share(c, ["P1", "P3"]) == 0.0

@@ -53,6 +53,18 @@ def _work_values(corpus, ids, *columns) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(w[c].take(pos).array, index=index) for c in cols}, index=index, columns=cols)
 
 
+def _by_work_row(corpus, values: pd.Series) -> np.ndarray:
+    """A Series indexed by work id as floats by row of ``corpus.works``, NaN for the works it does not
+    hold, with a last slot, NaN, for the row -1: ``values.reindex(ids)`` is ``_by_work_row(...)[rows]``."""
+    out = np.full(len(corpus.works) + 1, np.nan)
+    if not values.index.is_unique:   # (reindex would refuse it too)
+        raise ValueError("cannot reindex on an axis with duplicate labels")
+    pos = _positions(corpus, values.index)
+    found = pos >= 0
+    out[pos[found]] = values.to_numpy(dtype=float)[found]
+    return out
+
+
 def _institution_works_at(corpus) -> np.ndarray:
     """The row in ``corpus.works`` of each row of ``corpus.work_institutions()`` (-1: not a work of it)."""
     return corpus._cached("work_institutions_at", lambda: _positions(corpus, corpus.work_institutions()["work_id"]))
@@ -142,18 +154,17 @@ def scp_mcp(corpus, works=None) -> pd.DataFrame:
     rows = np.flatnonzero(rows)
     # on numpy columns of the wanted rows only (no copy of the table): per work, in position order
     # (rows of one position in table order), the first corresponding author's row, else the first row
-    wid = a["work_id"].to_numpy()[rows]
     r = corpus.work_ranks()[rows]
     order = np.lexsort((a["position"].to_numpy()[rows], r))
     r = r[order]
     starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]]) if len(r) else np.zeros(0, dtype=np.int64)
-    country = a["country"].to_numpy()[rows][order]
     corr = a["is_corresponding"].to_numpy()[rows][order].astype(bool)
     lead_row = starts.copy()
     c_at = np.flatnonzero(corr)
     c_first = c_at[np.r_[True, r[c_at][1:] != r[c_at][:-1]]] if len(c_at) else c_at
     lead_row[np.searchsorted(r[starts], r[c_first])] = c_first
-    lead = pd.Series(country[lead_row], index=pd.Index(wid[order][starts], name="work_id"))
+    lead_at = rows[order[lead_row]]   # (the strings of the lead rows only: a million, not 17M)
+    lead = pd.Series(a["country"].to_numpy()[lead_at], index=pd.Index(a["work_id"].to_numpy()[lead_at], name="work_id"))
     multi = _set_sizes(country_sets(corpus, ids)) >= 2
     mcp = pd.Series(multi, index=ids).reindex(lead.index)
     df = pd.DataFrame({"country": lead.to_numpy(), "kind": np.where(mcp.to_numpy(dtype=bool), "MCP", "SCP")})
@@ -205,16 +216,18 @@ def institution_table(corpus, works=None, country: str | None = None, sector: st
     """Institutions ranked by works in the analysed set (methods.md 3.6): works, share, citations, impact."""
     ids = _ids(corpus, works)
     wi = corpus.work_institutions()
-    keep = _works_mask(corpus, ids)[_institution_works_at(corpus)]
+    at = _institution_works_at(corpus)
+    keep = _works_mask(corpus, ids)[at]
     if country:
         keep &= (wi["country"] == country).to_numpy()
     if sector:
         keep &= (wi["sector"] == sector).to_numpy()
-    wi = wi[keep]
-    cites = corpus.citations().reindex(wi["work_id"]).to_numpy(dtype=float) if corpus.citation_source() else np.nan
+    wi, at = wi[keep], at[keep]
+    # each row's work's citations and impact, found by the work's row (-1, not a work: the last slot, NaN)
+    cites = np.append(corpus.citations().to_numpy(dtype=float), np.nan)[at] if corpus.citation_source() else np.nan
     wi = wi.assign(citations=cites)
     if impact is not None:
-        wi = wi.assign(impact=impact.reindex(wi["work_id"]).to_numpy(dtype=float))
+        wi = wi.assign(impact=_by_work_row(corpus, impact)[at])
     g = wi.groupby("institution_key")
     df = pd.DataFrame({
         "institution": g["institution"].first(), "sector": g["sector"].first(), "country": g["country"].first(),
@@ -232,12 +245,13 @@ def academic_corporate_share(corpus, works=None) -> float | None:
     if not ids:
         return None
     wi = corpus.work_institutions()
-    keep = wi["sector"].isin(("academic", "corporate")).to_numpy()
-    if works is not None:
-        keep &= _works_mask(corpus, ids)[_institution_works_at(corpus)]
-    wi = wi[keep]
-    both = wi.drop_duplicates(["work_id", "sector"]).groupby("work_id").size()
-    return float((both == 2).sum() / len(ids))
+    at = _institution_works_at(corpus)   # (the row of each institution's work; -1: the last slot, never counted)
+    has = {}
+    for sector in ("academic", "corporate"):
+        has[sector] = np.zeros(len(corpus.works) + 1, dtype=bool)
+        has[sector][at[(wi["sector"] == sector).to_numpy()]] = True
+    both = has["academic"] & has["corporate"] & _works_mask(corpus, ids)
+    return float(both[:-1].sum() / len(ids))
 
 
 def growth(series: pd.Series, y0: int, y1: int) -> dict:
