@@ -421,12 +421,12 @@ SAMPLE_SEED = 42
 
 
 def _compiled() -> bool:
-    """Whether the compiled path search (numba) can be used; loaded here, before any fork, so that
-    forked children share it."""
-    import importlib
+    """Whether the compiled path search (numba) can be used; compiled (or loaded from numba's cache) here,
+    on a one-node graph, before any fork, so that forked children share the machine code."""
     try:
-        importlib.import_module("._paths_kernel", __package__)
-    except ImportError:
+        from .paths import path_sums
+        path_sums(np.array([0, 0]), np.zeros(0, dtype=np.int64), np.zeros(0), [0])
+    except Exception:   # numba missing, or unable to compile here: igraph's searches instead
         return False
     return True
 
