@@ -41,11 +41,12 @@ def machine() -> str:
     import igraph
     import leidenalg
     import networkx
+    import numba
     import pandas
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
     return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, Python "
             f"{platform.python_version()}, pandas {pandas.__version__}, networkx {networkx.__version__}, "
-            f"igraph {igraph.__version__}, leidenalg {leidenalg.version}")
+            f"igraph {igraph.__version__}, leidenalg {leidenalg.version}, numba {numba.__version__}")
 
 
 def write_section(name: str, text: str) -> None:
