@@ -193,6 +193,30 @@ def test_corpus_survives_save_and_load(tmp_path, fixture_path, monkeypatch, slic
         lazy.no_such_table
 
 
+def test_arrow_schema_is_pyarrow_s_own_without_converting_every_column():
+    """The schema the sliced Parquet writer uses equals ``pa.Schema.from_pandas`` (types and pandas
+    metadata) for string columns that start missing, all-missing columns (None or NaN), nullable integers
+    and flags, and for a column of lists (left to pyarrow whole) and an empty table."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    from collabnet.corpus import arrow_schema
+    df = pd.DataFrame({
+        "text": pd.Series([None, np.nan, "a", "b"], dtype=object),
+        "none": pd.Series([None] * 4, dtype=object),
+        "nan": pd.Series([np.nan] * 4, dtype=object),
+        "count": pd.array([1, None, 3, 4], dtype="Int64"),
+        "flag": pd.array([True, None, False, True], dtype="boolean"),
+        "position": np.arange(4, dtype=np.int32),
+        "share": [0.5, np.nan, 1.0, 0.0],
+    })
+    lists = df.assign(items=pd.Series([["x"], [], None, ["y", "z"]], dtype=object))
+    for frame in (df, lists, df.iloc[:0]):
+        want = pa.Schema.from_pandas(frame, preserve_index=False)
+        assert arrow_schema(frame).equals(want, check_metadata=True)
+    assert arrow_schema(df).field("text").type == pa.string() and arrow_schema(df).field("none").type == pa.null()
+
+
 def test_parquet_slices_are_written_in_order_on_a_second_thread_and_errors_surface(tmp_path, fixture_path,
                                                                                    monkeypatch):
     """The writer thread gets the slices in order; an error in the writer (disk full) or in the making of
