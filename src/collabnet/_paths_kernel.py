@@ -15,6 +15,46 @@ def _cmp_epsilon(a, b, eps):
 
 
 @njit(cache=True)
+def _push(heap_key, heap_node, size, key, node):
+    """Add (key, node) to the binary heap of ``size`` entries; the new size."""
+    i = size
+    while i > 0:
+        p = (i - 1) // 2
+        if heap_key[p] <= key:
+            break
+        heap_key[i] = heap_key[p]
+        heap_node[i] = heap_node[p]
+        i = p
+    heap_key[i] = key
+    heap_node[i] = node
+    return size + 1
+
+
+@njit(cache=True)
+def _pop(heap_key, heap_node, size):
+    """(key, node, new size): the smallest entry, taken off the heap (its last entry sifts down from the root)."""
+    key, node = heap_key[0], heap_node[0]
+    size -= 1
+    if size > 0:
+        last_key, last_node = heap_key[size], heap_node[size]
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= size:
+                break
+            if c + 1 < size and heap_key[c + 1] < heap_key[c]:
+                c += 1
+            if heap_key[c] >= last_key:
+                break
+            heap_key[i] = heap_key[c]
+            heap_node[i] = heap_node[c]
+            i = c
+        heap_key[i] = last_key
+        heap_node[i] = last_node
+    return key, node, size
+
+
+@njit(cache=True)
 def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node_sum):
     n = len(indptr) - 1
     dist = np.full(n, np.inf)
@@ -33,27 +73,7 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
         size = 1
         top = 0
         while size > 0:
-            d = heap_key[0]
-            v = heap_node[0]
-            size -= 1
-            if size > 0:   # the last entry sifts down from the root
-                key = heap_key[size]
-                node = heap_node[size]
-                i = 0
-                while True:
-                    c = 2 * i + 1
-                    if c >= size:
-                        break
-                    if c + 1 < size and heap_key[c + 1] < heap_key[c]:
-                        c += 1
-                    if heap_key[c] < key:
-                        heap_key[i] = heap_key[c]
-                        heap_node[i] = heap_node[c]
-                        i = c
-                    else:
-                        break
-                heap_key[i] = key
-                heap_node[i] = node
+            d, v, size = _pop(heap_key, heap_node, size)
             if done[v] or d > dist[v]:
                 continue
             done[v] = True
@@ -68,18 +88,7 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
                 if c < 0:      # a shorter path: w's paths are v's
                     dist[w] = alt
                     sigma[w] = sigma[v]
-                    i = size
-                    size += 1
-                    while i > 0:
-                        p = (i - 1) // 2
-                        if heap_key[p] > alt:
-                            heap_key[i] = heap_key[p]
-                            heap_node[i] = heap_node[p]
-                            i = p
-                        else:
-                            break
-                    heap_key[i] = alt
-                    heap_node[i] = w
+                    size = _push(heap_key, heap_node, size, alt, w)
                 elif c == 0:   # as short: v's paths join w's
                     sigma[w] += sigma[v]
         # dependencies, farthest node first; a node's predecessors are its neighbours one link
