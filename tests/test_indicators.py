@@ -170,8 +170,8 @@ def test_work_lookups_by_hand():
     # rows of the works table (P3, P1, P2), and a last slot for "not a work" that is never set
     assert ind._works_mask(c, ["P1", "PX"]).tolist() == [False, True, False, False]
     # authorship rows: P2's four; the row of P9 (not a work) stays out even when every work is asked for
-    assert np.flatnonzero(ind._authorship_works_mask(c, ["P2"])).tolist() == [3, 4, 5, 6]
-    assert ind._authorship_works_mask(c, ["P1", "P2", "P3"]).tolist() == [True] * 9 + [False]
+    assert np.flatnonzero(c.authorship_mask(["P2"])).tolist() == [3, 4, 5, 6]
+    assert c.authorship_mask(["P1", "P2", "P3"]).tolist() == [True] * 9 + [False]
 
 
 def test_cached_lookups_follow_a_replaced_works_table():

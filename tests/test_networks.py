@@ -125,20 +125,28 @@ def test_centrality_of_a_two_node_graph():
     assert t["betweenness"].to_dict() == {"JP": 0, "NL": 0}
 
 
+def _clustered_graph(n, m, seed, weight_seed, paths):
+    """A clustered power-law graph of ``n`` nodes (``m`` links per new node; weights in quarters, so many
+    paths have equal lengths) and ``paths`` small components a - b - c (weights 1 and 0.5)."""
+    import numpy as np
+    import networkx as nx
+    rng = np.random.default_rng(weight_seed)
+    G = nx.Graph()
+    for u, v in nx.powerlaw_cluster_graph(n, m, 0.3, seed=seed).edges():
+        G.add_edge(f"i{u:03d}", f"i{v:03d}", weight=float(rng.integers(1, 5)) / 4, works=1)
+    for j in range(paths):
+        G.add_edge(f"x{j}a", f"x{j}b", weight=1.0, works=1)
+        G.add_edge(f"x{j}b", f"x{j}c", weight=0.5, works=1)
+    return G
+
+
 def test_centrality_of_a_graph_too_large_for_exact_paths_is_estimated_and_says_so(monkeypatch):
     """Above the work budget (nodes x links), betweenness and closeness of the largest component come
     from a sample of sources (Brandes and Pich 2007), scaled to estimate the exact values; the small
     components and the other measures stay exact, and the table says how they were computed."""
     import numpy as np
-    import networkx as nx
     import collabnet.networks as N
-    rng = np.random.default_rng(3)
-    G = nx.Graph()
-    for u, v in nx.powerlaw_cluster_graph(600, 6, 0.3, seed=1).edges():
-        G.add_edge(f"i{u:03d}", f"i{v:03d}", weight=float(rng.integers(1, 5)) / 4, works=1)
-    for j in range(5):
-        G.add_edge(f"x{j}a", f"x{j}b", weight=1.0, works=1)
-        G.add_edge(f"x{j}b", f"x{j}c", weight=0.5, works=1)
+    G = _clustered_graph(600, 6, seed=1, weight_seed=3, paths=5)
     exact = N.centrality(G)
     assert "path_measures" not in exact.attrs
     monkeypatch.setattr(N, "EXACT_PATH_WORK", 600 * 100)
@@ -196,16 +204,9 @@ def test_shared_path_searches_give_igraph_s_betweenness_and_closeness(monkeypatc
     exact and estimated from a sample of sources, on a graph with many equal-length paths (weights in
     quarters) and small components; and run in one process (COLLABNET_WORKERS=1) it has the same digits."""
     import numpy as np
-    import networkx as nx
     import collabnet.networks as N
     pytest.importorskip("numba")
-    rng = np.random.default_rng(5)
-    G = nx.Graph()
-    for u, v in nx.powerlaw_cluster_graph(400, 5, 0.3, seed=2).edges():
-        G.add_edge(f"i{u:03d}", f"i{v:03d}", weight=float(rng.integers(1, 5)) / 4, works=1)
-    for j in range(4):
-        G.add_edge(f"x{j}a", f"x{j}b", weight=1.0, works=1)
-        G.add_edge(f"x{j}b", f"x{j}c", weight=0.5, works=1)
+    G = _clustered_graph(400, 5, seed=2, weight_seed=5, paths=4)
     if sampled:
         monkeypatch.setattr(N, "EXACT_PATH_WORK", 400 * 100)
     monkeypatch.setattr(N, "PATH_SEARCH_WORK", 10 ** 12)

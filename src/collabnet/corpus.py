@@ -144,6 +144,13 @@ class Corpus:
         appearance), made once: a million works have 17M authorship rows to hash. Do not modify."""
         return self._cached("work_codes", lambda: pd.factorize(self.authorships["work_id"].to_numpy()))
 
+    def authorship_mask(self, ids):
+        """Which authorship rows belong to the works ``ids``: ``authorships["work_id"].isin(ids)``, found on
+        the work codes (each distinct work id looked up once, not each of 17M rows for a million works)."""
+        import numpy as np
+        codes, uniq = self.work_codes()
+        return np.append(pd.Series(uniq, dtype=object).isin(ids).to_numpy(), False)[codes]
+
     def unit_codes(self, column: str) -> tuple:
         """(codes, distinct values) of an authorship column (``pd.factorize``: values in order of first
         appearance, -1 where missing), made once per column: the country and institution networks, and
@@ -304,7 +311,7 @@ def summary(corpus: Corpus) -> dict:
     files = []
     for inp in corpus.meta.get("inputs", []):
         ids = set(w.loc[w["file"] == inp["path"], "work_id"]) if "file" in w else set()
-        cov = slot_coverage(a, rows=a["work_id"].isin(ids).to_numpy(), slots=slots, present=present)
+        cov = slot_coverage(a, rows=corpus.authorship_mask(ids), slots=slots, present=present)
         files.append({**inp, "works_kept": len(ids), **cov})
     wc = corpus.work_countries()
     return {

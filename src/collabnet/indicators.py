@@ -70,14 +70,6 @@ def _institution_works_at(corpus) -> np.ndarray:
     return corpus._cached("work_institutions_at", lambda: _positions(corpus, corpus.work_institutions()["work_id"]))
 
 
-def _authorship_works_mask(corpus, ids) -> np.ndarray:
-    """Which authorship rows belong to works of ``ids`` (``authorships["work_id"].isin(ids)``), found on the
-    work codes: each distinct work id looked up once, not each of 17M rows (a million works)."""
-    codes, uniq = corpus.work_codes()
-    at = corpus._cached("work_codes_at", lambda: _positions(corpus, uniq))
-    return np.append(_works_mask(corpus, ids)[at], False)[codes]
-
-
 def _all_country_sets(corpus) -> pd.Series:
     """work_id -> frozenset of its countries for every work, computed once per corpus.  Works with the
     same set share one frozenset object."""
@@ -150,7 +142,7 @@ def scp_mcp(corpus, works=None) -> pd.DataFrame:
     a = corpus.authorships
     rows = ((a["position"] >= 0) & a["country"].notna()).to_numpy()
     if works is not None:
-        rows &= _authorship_works_mask(corpus, ids)
+        rows &= corpus.authorship_mask(ids)
     rows = np.flatnonzero(rows)
     # on numpy columns of the wanted rows only (no copy of the table): per work, in position order
     # (rows of one position in table order), the first corresponding author's row, else the first row

@@ -30,13 +30,12 @@ NORMALIZATIONS = ("none", "association_strength", "cosine", "jaccard", "inclusio
 def incidence(corpus, unit: str = "country", works=None):
     """(B, work ids, unit ids): the binary works x units matrix (methods.md 1.1 unit sets U_p)."""
     col = "country" if unit == "country" else "institution_key"
-    a = corpus.authorships
     # the distinct (work, unit) pairs, in the order of their first rows, on integer codes
     ucode, uvals = corpus.unit_codes(col)  # (no unit: -1)
     wcode, wvals = corpus.work_codes()
     keep = ucode >= 0
     if works is not None:
-        keep &= a["work_id"].isin(set(works)).to_numpy()
+        keep &= corpus.authorship_mask(set(works))
     rows = np.flatnonzero(keep)
     rows = rows[first_rows(wcode[rows].astype(np.int64) * max(len(uvals), 1) + ucode[rows])]   # (in row order)
     w, u = wcode[rows], ucode[rows]
@@ -285,15 +284,19 @@ def _centrality_networkx(G, nodes, idx, comps) -> dict:
     }
 
 
-def _pagerank_sparse(n: int, ed: list, alpha: float = 0.85, tol: float = 1e-15, max_iter: int = 10000) -> np.ndarray:
-    """PageRank by power iteration on a sparse matrix (igraph's PRPACK differs in the last bits from run to
-    run); dangling (isolated) nodes spread their rank uniformly, as in networkx."""
+def _symmetric(n: int, ends: tuple, values: np.ndarray):
+    """The n x n sparse matrix with ``values`` on the links whose ends are ``ends`` (two arrays), both ways."""
+    i, j = ends
+    return sp.csr_matrix((np.concatenate([values, values]), (np.concatenate([i, j]), np.concatenate([j, i]))),
+                         shape=(n, n))
+
+
+def _pagerank_sparse(W, alpha: float = 0.85, tol: float = 1e-15, max_iter: int = 10000) -> np.ndarray:
+    """PageRank by power iteration on a symmetric sparse weight matrix (igraph's PRPACK differs in the last
+    bits from run to run); dangling (isolated) nodes spread their rank uniformly, as in networkx."""
+    n = W.shape[0]
     if n == 0:
         return np.zeros(0)
-    rows = np.array([i for i, _, _ in ed] + [j for _, j, _ in ed], dtype=np.int64)
-    cols = np.array([j for _, j, _ in ed] + [i for i, _, _ in ed], dtype=np.int64)
-    vals = np.array([w for _, _, w in ed] * 2, dtype=float)
-    W = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
     out = np.asarray(W.sum(axis=1)).ravel()
     dangling = out == 0
     inv = np.where(dangling, 0.0, 1.0 / np.where(dangling, 1.0, out))
@@ -314,8 +317,8 @@ def _centrality_igraph(G, nodes, idx, comps) -> dict:
     ed = [(idx[u], idx[v], float(d.get("weight", 1.0))) for u, v, d in G.edges(data=True)]
     g = ig.Graph(n=n, edges=[(i, j) for i, j, _ in ed], directed=False)
     w = np.array([x for _, _, x in ed], dtype=float)
+    ends = (np.array([i for i, _, _ in ed], dtype=np.int64), np.array([j for _, j, _ in ed], dtype=np.int64))
     g.es["weight"] = w.tolist()
-    g.es["distance"] = (1.0 / w).tolist() if len(w) else []
     # betweenness and closeness each need a shortest-path search from every node (or every sampled node)
     from .parallel import Background
     giant = sorted(idx[u] for u in comps[0]) if comps else []
@@ -329,7 +332,10 @@ def _centrality_igraph(G, nodes, idx, comps) -> dict:
         note = (f"betweenness and closeness estimated from {k:,} of the {len(giant):,} nodes of the largest "
                 f"component as sources (Brandes and Pich 2007; the graph has {n:,} nodes and {len(ed):,} links, "
                 f"an exact computation searches from every node); the other components are exact")
-    paths = _path_searches(n, ed, w, giant, sources) if n * len(ed) >= PATH_SEARCH_WORK and _compiled() else None
+    paths = (_path_searches(_symmetric(n, ends, 1.0 / w), giant, sources)
+             if n * len(ed) >= PATH_SEARCH_WORK and _compiled() else None)
+    if paths is None:
+        g.es["distance"] = (1.0 / w).tolist() if len(w) else []   # (igraph's searches)
     if paths is not None:
         bet_job = clo = None   # (one search per source gives both, half of them on the other core)
     elif sources is not None:
@@ -347,15 +353,12 @@ def _centrality_igraph(G, nodes, idx, comps) -> dict:
         with seeded_igraph():  # ARPACK's start vector: the same digits run after run
             ev = np.abs(np.array(sub.eigenvector_centrality(weights="weight"), dtype=float))
         eig[members] = ev / np.linalg.norm(ev)
-    pr = _pagerank_sparse(n, ed)
+    pr = _pagerank_sparse(_symmetric(n, ends, w))
     cl = np.array(g.transitivity_local_undirected(mode="zero"), dtype=float) if n else np.zeros(0)
     # Onnela weighted clustering: diag(W^(1/3))^3 / (k(k-1)), W scaled by its maximum
     clw = np.zeros(n)
     if len(ed):
-        rows = np.array([i for i, _, _ in ed] + [j for _, j, _ in ed])
-        cols = np.array([j for _, j, _ in ed] + [i for i, _, _ in ed])
-        vals = np.concatenate([w, w]) / w.max()
-        A = sp.csr_matrix((np.cbrt(vals), (rows, cols)), shape=(n, n))
+        A = _symmetric(n, ends, np.cbrt(w / w.max()))
         tri = _weighted_triangles(A)
         k = np.diff(A.indptr).astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -431,19 +434,17 @@ def _compiled() -> bool:
     return True
 
 
-def _path_searches(n: int, ed: list, w: np.ndarray, giant: list, sources: list | None):
+def _path_searches(A, giant: list, sources: list | None):
     """Start the shortest-path searches of betweenness and closeness (:mod:`collabnet.paths`: one search
     per source gives both), half the sources on the other core; returns a function that searches from
     the other half here and gives (betweenness, closeness) as igraph's would be (unnormalised
     betweenness, closeness (r-1)/sum of distances).  ``sources``: a sample of the largest component
     ``giant`` (the estimates of :func:`_sampled_betweenness` and :func:`_sampled_closeness`, the other
     components exact), or None for every node.  The halves are added in a fixed order: the same digits
-    whether the other core is used or not."""
+    whether the other core is used or not.  ``A``: the symmetric sparse matrix of link lengths."""
     from .parallel import Background
     from .paths import path_sums
-    rows = np.array([i for i, _, _ in ed] + [j for _, j, _ in ed], dtype=np.int64)
-    cols = np.array([j for _, j, _ in ed] + [i for i, _, _ in ed], dtype=np.int64)
-    A = sp.csr_matrix((np.concatenate([1.0 / w, 1.0 / w]), (rows, cols)), shape=(n, n))
+    n = A.shape[0]
     if sources is None:
         todo = np.arange(n, dtype=np.int64)
     else:
