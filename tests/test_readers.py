@@ -556,3 +556,34 @@ def test_authorship_rows_of_a_chunk_equal_the_per_row_resolution():
     assert keys[0].startswith("name:") and keys[1] == "openalex:I74801974"
     assert [r["country"] for r in got if r["position"] == 0] == ["JP", "JP", "NL", "JP", "JP", None]
     assert [r["country"] for r in got if r["position"] == -1] == ["JP"]
+
+
+def test_affiliations_that_differ_in_one_field_resolve_apart_within_a_chunk():
+    """chunk_part resolves each distinct affiliation once per chunk: two that share all but one of the
+    fields the resolution reads (raw string, OpenAlex id, ROR, name, type, country) must not share a
+    row tail.  Each pair below differs in one field; the rows are the ones worked out by hand."""
+    from collabnet.clean.thesaurus import Thesaurus
+    from collabnet.read.chunks import chunk_part
+    from collabnet.read.common import new_aff, new_author, new_record
+    base = dict(inst_id="I1", ror=None, inst_name="University of Tokyo", inst_type="education", country="JP")
+    variants = [{}, {"inst_id": "I2"}, {"ror": "057zh3y96"}, {"inst_name": "Todai"},
+                {"inst_type": "company"}, {"country": "NL"}, {"raw": "Tokyo, Japan"}]
+    recs = []
+    for i, v in enumerate(variants):
+        rec = new_record("openalex", "x.jsonl", i + 1, i + 1)
+        rec["title"] = f"Paper {i}"
+        a = new_author("Sato T.")
+        a["affs"] = [new_aff(v.get("raw"), **{k: v.get(k, x) for k, x in base.items()})]
+        rec["authors"] = [a]
+        recs.append(rec)
+    got = chunk_part(recs, Thesaurus()).authorships.to_pylist()
+    assert [(r["raw_affiliation"], r["institution_key"], r["institution"], r["sector"], r["country"])
+            for r in got] == [
+        (None, "openalex:I1", "University of Tokyo", "academic", "JP"),
+        (None, "openalex:I2", "University of Tokyo", "academic", "JP"),
+        (None, "ror:057zh3y96", "University of Tokyo", "academic", "JP"),
+        (None, "openalex:I1", "Todai", "academic", "JP"),
+        (None, "openalex:I1", "University of Tokyo", "corporate", "JP"),
+        (None, "openalex:I1", "University of Tokyo", "academic", "NL"),
+        ("Tokyo, Japan", "openalex:I1", "University of Tokyo", "academic", "JP"),
+    ]

@@ -126,16 +126,11 @@ def author_head(wid, pos, au, pool: dict) -> tuple:
 NO_AFFILIATION = (None, None, None, None, None, None, None, None, False)
 
 
-def raw_only(aff: dict) -> bool:
-    """Whether an affiliation is its raw string alone (no id, ROR, name, type or country given): its
-    :func:`affiliation_tail` then depends on the string (and the thesaurus) only."""
-    return not (aff.get("inst_id") or aff.get("ror") or aff.get("country") or aff.get("inst_name")
-                or aff.get("inst_type"))
-
-
 def affiliation_tail(aff, th: Thesaurus, pool: dict) -> tuple:
     """The last nine fields of an authorship row: the affiliation resolved (raw string, institution key and
-    name, sector, type, country, thesaurus hit)."""
+    name, sector, type, country, thesaurus hit).  It depends on the affiliation's raw string, OpenAlex id,
+    ROR, name, type and country (and the thesaurus) only: ``chunk_part`` resolves each distinct six once
+    per chunk."""
     if aff is None:
         return NO_AFFILIATION
     raw = aff.get("raw")

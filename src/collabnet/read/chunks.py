@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..clean.resolve import (AUTHORSHIP_COLUMNS, NO_AFFILIATION, WORK_ID_FIELDS, affiliation_tail, author_head,
-                             raw_only, work_id_from, work_id_of)
+                             work_id_from, work_id_of)
 from ..clean.thesaurus import Thesaurus
 from ..corpus import decode_strings, first_rows, reference_schema
 from .common import FieldRef, StringRun, find_doi
@@ -139,9 +139,9 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
     tails: list = [NO_AFFILIATION]
     tail_at: dict = {NO_AFFILIATION: 0}
     row_tail: list = []   # each row's tail
-    # an address alone (Scopus, WoS, PubMed, OpenAlex without an institution) resolves the same on each of
-    # its rows: once per chunk
-    raw_tails: dict = {}
+    # an affiliation's tail depends on its six fields (and the thesaurus) alone: each distinct one is
+    # resolved once per chunk (an address alone, or an institution on each of its authorships)
+    tails_by: dict = {}
 
     def tail_of(t):
         k = tail_at.get(t)
@@ -153,13 +153,12 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
     def tail(aff):
         if aff is None:
             return 0
-        if raw_only(aff):
-            raw = aff.get("raw")
-            k = raw_tails.get(raw)
-            if k is None:
-                k = raw_tails[raw] = tail_of(affiliation_tail(aff, th, pool))
-            return k
-        return tail_of(affiliation_tail(aff, th, pool))
+        get = aff.get
+        fields = (get("raw"), get("inst_id"), get("ror"), get("inst_name"), get("inst_type"), get("country"))
+        k = tails_by.get(fields)
+        if k is None:
+            k = tails_by[fields] = tail_of(affiliation_tail(aff, th, pool))
+        return k
 
     for i, rec in enumerate(records):
         authors = rec["authors"]
