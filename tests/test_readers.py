@@ -389,6 +389,27 @@ def test_scopus_author_entry_split_with_first_segments():
     assert split_author_entry("Doe, J., Odd , Lab,, Paris", odd, first_segments(odd)) == ("Doe, J.", ["Odd, Lab, Paris"])
 
 
+def test_scopus_tiling_looks_only_where_a_known_affiliation_starts():
+    """_tile with first_segments skips the positions where no known affiliation starts: on random
+    entries and affiliation sets (which overlap: "Univ A, Tokyo" and "Univ A, Tokyo, Japan") it finds
+    exactly the tiling of the full longest-first search, or none when that finds none."""
+    import random
+    from collabnet.read.scopus import _tile, first_segments
+    rng = random.Random(7)
+    vocab = ["Dept A", "Univ A", "Tokyo", "Japan", "Inst B", "Osaka", "Lab C"]
+    found = missed = 0
+    for _ in range(3000):
+        known = {", ".join(rng.choices(vocab, k=rng.randint(1, 4))) for _ in range(rng.randint(1, 5))}
+        segs = rng.choices(vocab, k=rng.randint(1, 8))
+        if rng.random() < 0.5:   # an entry made of known affiliations, so that tilings exist
+            segs = [x for a in rng.choices(sorted(known), k=rng.randint(1, 3)) for x in a.split(", ")]
+        full = _tile(segs, known)
+        assert _tile(segs, known, first_segments(known)) == full, (segs, known)
+        found += full is not None
+        missed += full is None
+    assert found > 1000 and missed > 500   # both outcomes were tried
+
+
 def test_scopus_full_name_and_id():
     """An `Author full names` item splits into the name and the Scopus author id in its last brackets,
     found with string methods as the regex it replaced did (worked out by hand)."""

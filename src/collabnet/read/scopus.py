@@ -70,8 +70,10 @@ def _split_authors(value: str, new_layout: bool) -> list[str]:
     return [p.strip().rstrip(",") for p in parts if p.strip() and p.strip().lower() != NO_AUTHOR]
 
 
-def _tile(segs: list[str], known: set[str]) -> list[str] | None:
-    """Split consecutive segments into strings all found in ``known`` (longest first)."""
+def _tile(segs: list[str], known: set[str], firsts: set[str] | None = None) -> list[str] | None:
+    """Split consecutive segments into strings all found in ``known`` (longest first).  ``firsts``:
+    :func:`first_segments` of ``known``; a tile is only looked for where one of them starts (the same
+    result: a joined run of segments found in ``known`` starts with that affiliation's first segment)."""
     whole = ", ".join(segs)
     if whole in known:  # one affiliation (the usual case): what the longest-first search below finds first
         return [whole]
@@ -79,6 +81,8 @@ def _tile(segs: list[str], known: set[str]) -> list[str] | None:
     best: list = [None] * (n + 1)
     best[n] = []
     for i in range(n - 1, -1, -1):
+        if firsts is not None and segs[i] not in firsts:
+            continue
         for j in range(n, i, -1):
             if best[j] is not None and ", ".join(segs[i:j]) in known:
                 best[i] = [", ".join(segs[i:j])] + best[j]
@@ -145,7 +149,7 @@ def split_author_entry(entry: str, known: set[str], firsts: set[str] | None = No
         for k in range(1, min(3, len(segs) - 1) + 1):
             # the tiling of segs[k:] starts with a known affiliation, which starts with segs[k]: where no
             # known one does, skip the search (it would try every split of the segments and fail)
-            tiles = _tile(segs[k:], known) if segs[k] in firsts else None
+            tiles = _tile(segs[k:], known, firsts) if segs[k] in firsts else None
             if tiles:
                 return ", ".join(segs[:k]), tiles
     # no tiling: "Surname, I." takes two segments when the second is initials
@@ -789,14 +793,14 @@ def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> 
     # ---- authors
     names = _split_authors(g("Authors"), layout.new_layout)
     fulls, ids = [], []
-    if g("Author full names"):
-        for part in g("Author full names").split(";"):
+    full_names = g("Author full names")
+    if full_names:
+        for part in full_names.split(";"):
             part = part.strip()
-            if not part:
-                continue
-            name, aid = full_name_id(part)
-            fulls.append(name)
-            ids.append(aid)
+            if part:
+                name, aid = full_name_id(part)
+                fulls.append(name)
+                ids.append(aid)
     if not ids and g("Author(s) ID"):
         ids = [x.strip() for x in g("Author(s) ID").split(";") if x.strip()]
     if not names and fulls:
