@@ -125,3 +125,28 @@ def test_thesaurus_overrides_rules(tmp_path, fixture_path):
     assert a["sector"].tolist() == ["medical", "academic", None]
     assert a["country"].tolist() == ["NL", "JP", "JP"]    # dropping the institution keeps the country
     assert c.meta["thesaurus"]["hits"] == 2
+
+
+def test_build_says_what_it_is_doing_unless_quiet(tmp_path):
+    """Between "read N works" and the report, the build names each long step: the networks (their
+    sizes, counted here from the corpus by hand), the indicators, and the writing; -q prints nothing."""
+    import itertools
+    import os
+    src = os.path.join(os.path.dirname(__file__), "fixtures", "wos_plain.txt")   # (6 countries, 7 institutions, 11 links: no two counts alike)
+    r = run("build", src, "--out", str(tmp_path / "o"), "--no-views", "--no-topics")
+    assert r.returncode == 0, r.stderr
+    a = collabnet.Corpus.load(tmp_path / "o" / "corpus").authorships
+    countries = a["country"].dropna().nunique()
+    inst = a.dropna(subset=["institution_key"]).groupby("work_id")["institution_key"].apply(set)
+    links = {pair for s in inst for pair in itertools.combinations(sorted(s), 2)}
+    n_inst = a["institution_key"].dropna().nunique()
+    said = [ln for ln in r.stderr.splitlines() if ln.startswith(("read ", "networks built", "writing the report"))]
+    assert said == [
+        said[0],
+        f"networks built: {countries:,} countries, {n_inst:,} institutions ({len(links):,} links); computing "
+        "the indicators ...",
+        "writing the report, tables and graph exports ...",
+    ], r.stderr
+    assert said[0].startswith("read ") and r.stdout.startswith("report: ")
+    q = run("build", src, "--out", str(tmp_path / "q"), "--no-views", "--no-topics", "-q")
+    assert q.returncode == 0 and q.stderr == "" and q.stdout == ""

@@ -199,8 +199,9 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
     # the topic clustering runs on the second core while the indicators and networks are computed here
     topic_job = None if topics is None else Background(run_topics_for, corpus, topics, base, focus,
                                                        what="topic clustering")
+    say = None if quiet else (lambda line: click.echo(line, err=True))
     rep, tables = analyse(corpus, focus, base, counting, topics=None, graphs=graphs, world_output=world,
-                          timings=timings)
+                          timings=timings, progress=say)
     t0 = time.perf_counter()
     # figures and graph files are drawn and written by other processes while this one goes on
     report_figures = Background(_report_figures, out, rep, tables, views, what="drawing the report figures")
@@ -210,6 +211,8 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
                              what="writing the graph exports and network figures")]
     t1 = time.perf_counter()
     if topic_job is not None:
+        if say is not None and not topic_job.ready():
+            say("waiting for the topic clustering (papers linked by their citations) ...")
         add_topics(rep, tables, graphs, topic_job.result())
         t2 = time.perf_counter()
         timings["topics"] = t2 - t1
@@ -219,6 +222,8 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
                            for part in EXPORT_PARTS]
             made.update(more)
         t1 += time.perf_counter() - t2
+    if say is not None:
+        say("writing the report, tables and graph exports" + (", views and figures" if views else "") + " ...")
     t2 = time.perf_counter()
     if hasattr(summary, "result"):  # still being made on the other core
         summary = summary.result()

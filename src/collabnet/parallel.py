@@ -117,6 +117,14 @@ class Background:
         except EOFError:
             return "error", "the worker process ended without a result"
 
+    def ready(self) -> bool:
+        """Whether ``result()`` would return (or raise) without waiting."""
+        if self._done:
+            return True
+        if self._thread is not None:
+            return not self._thread.is_alive()
+        return self._recv.poll()
+
     def result(self):
         if not self._done:
             status, value = self._message()

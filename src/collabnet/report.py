@@ -19,13 +19,15 @@ def _r(v, nd=ROUND):
 
 
 def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", topics=None,
-            graphs: dict | None = None, world_output=None, timings: dict | None = None) -> tuple[dict, dict]:
+            graphs: dict | None = None, world_output=None, timings: dict | None = None,
+            progress=None) -> tuple[dict, dict]:
     """(report dict, tables) for a focus of zero, one or two countries.
 
     ``topics``: a ``TopicOptions`` to cluster the works by citation links (over the whole corpus), or None.
     ``graphs``: a dict that receives the ``country`` and ``institution`` graphs and the ``topics`` result.
     ``world_output``: a year, field, world_output table for the Relative Activity Index.
     ``timings``: a dict that receives seconds per stage (indicators, networks, topics).
+    ``progress``: called with a line of text as each long step begins (the build prints them).
     """
     import time
     from .parallel import Background
@@ -41,6 +43,10 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
     # (not a daemon: it hands the betweenness of a large graph on to a process of its own)
     central = Background(_centralities, G, GI, what="network centrality", daemon=False) if big else None
     t_net = time.perf_counter() - t0
+    if progress is not None:
+        progress(f"networks built: {G.number_of_nodes():,} countries, {GI.number_of_nodes():,} institutions "
+                 f"({GI.number_of_edges():,} links); computing the indicators" +
+                 (" (the centrality runs on the other core)" if central is not None else "") + " ...")
     t0 = time.perf_counter()
     if len(focus) == 2:
         works = ind.works_with(corpus, *focus)
@@ -118,6 +124,9 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
                                                       impact=per_work if n == len(corpus.works) else None))
     t3 = time.perf_counter()
     if central is not None:
+        if progress is not None and not central.ready():
+            progress(f"waiting for the centrality of the {GI.number_of_nodes():,}-institution network "
+                     "(shortest paths) ...")
         tables["networks/country_centrality"], tables["networks/institution_centrality"] = central.result()
     for key, name in (("country_graph", "networks/country_centrality"), ("institution_graph",
                                                                          "networks/institution_centrality")):

@@ -405,6 +405,8 @@ def _read(flat, th, keep_retracted, encoding, progress, timings, save_to: str | 
         reports.append(rep)
     if bar is not None:
         bar.close()
+        print("merging duplicates, resolving institutions" + (" and writing the corpus" if save_to else "") + " ...",
+              file=sys.stderr)
     t1 = time.perf_counter()
     if save_to is None:
         corpus = corpus_of(asm, reports, th, keep_retracted=keep_retracted)
