@@ -37,3 +37,30 @@ def test_address_country(addr, code, how):
 
 def test_historic_entities_are_not_guessed():
     assert country_code("USSR") is None
+
+
+@pytest.mark.parametrize("name,code", [
+    # accents the library does without
+    ("Perú", "PE"), ("México", "MX"), ("Panamá", "PA"), ("Colômbia", "CO"), ("Haití", "HT"),
+    # names in the language of the address (pycountry's translations), which the library misses
+    ("Brasil", "BR"), ("España", "ES"), ("Espana", "ES"), ("Deutschland", "DE"), ("Alemanha", "DE"),
+    ("Países Bajos", "NL"), ("Nederland", "NL"), ("Belgique", "BE"), ("Tunisie", "TN"), ("Thaïland", "TH"),
+    ("Japón", "JP"), ("Estados Unidos", "US"), ("Reino Unido", "GB"), ("Schweiz", "CH"), ("Suíça", "CH"),
+    # ... or reads as another country
+    ("República Dominicana", "DO"), ("République dominicaine", "DO"), ("Guinea Ecuatorial", "GQ"),
+    ("República Popular China", "CN"),
+    # names the translations lack, and some countries' own names
+    ("Holanda", "NL"), ("Inglaterra", "GB"), ("EE.UU.", "US"), ("Sverige", "SE"), ("Polska", "PL"),
+    # older Web of Science abbreviations (real files: capture_recapture_part02/04, tobler_cited_documents)
+    ("Mongol Peo Rep", "MN"), ("Cent Afr Republ", "CF"), ("Ascension Islan", "SH"), ("Engl", "GB"),
+    ("Byelarus", "BY"), ("Fr Polynesia", "PF"),
+    # English names keep the library's answer
+    ("Georgia", "GE"), ("Niger", "NE"), ("Dominica", "DM"), ("Guinea", "GN"), ("Sudan", "SD"),
+])
+def test_country_names_in_other_languages_and_old_abbreviations(name, code):
+    assert country_code(name) == code
+
+
+def test_an_address_in_spanish_ends_in_its_country():
+    assert address_country("Hospital Nacional Edgardo Rebagliati Martins, Perú.") == ("PE", "string")
+    assert address_country("Universidad Complutense, Madrid, Espana. someone@yahoo.es") == ("ES", "string")

@@ -26,7 +26,22 @@ PRE_MAP = {
     "turkiye": "TR", "türkiye": "TR", "turkey": "TR", "czechia": "CZ", "czech republic": "CZ",
     "russia": "RU", "russian federation": "RU", "iran": "IR", "taiwan": "TW", "hong kong": "HK",
     "macau": "MO", "macao": "MO", "dem rep congo": "CD", "rep congo": "CG", "kosovo": "XK",
+    # Web of Science abbreviations that the library misses (its older records; "Engl" in Compendex too)
+    "mongol peo rep": "MN", "cent afr republ": "CF", "byelarus": "BY", "fr polynesia": "PF", "engl": "GB",
+    "ascension isl": "SH", "ascension islan": "SH", "ascension island": "SH",
+    # (names in the language of the address: LOCAL_NAMES)
 }
+# names in the language of the address (SciELO, Redalyc and national databases write them so) that
+# pycountry's translations lack; keys casefolded, without accents
+LOCAL_NAMES = {
+    "holanda": "NL", "inglaterra": "GB", "escocia": "GB", "gales": "GB", "irlanda del norte": "GB",
+    "irlanda do norte": "GB", "rusia": "RU", "russie": "RU", "eeuu": "US", "ee uu": "US", "eua": "US",
+    # and some countries' own names
+    "sverige": "SE", "norge": "NO", "danmark": "DK", "polska": "PL", "suomi": "FI", "eesti": "EE",
+    "latvija": "LV", "lietuva": "LT", "hrvatska": "HR", "slovenija": "SI", "slovensko": "SK", "cesko": "CZ",
+    "ceska republika": "CZ", "magyarorszag": "HU",
+}
+LOCAL_LANGUAGES = ("es", "pt", "pt_BR", "fr", "it", "de", "nl")   # pycountry's translations read
 # flagged mappings: conventional but ambiguous
 AMBIGUOUS = {"korea"}
 HISTORIC = {"ussr", "yugoslavia", "czechoslovakia", "east germany", "west germany", "fed rep ger", "ger dem rep"}
@@ -72,12 +87,46 @@ def country_code(name: str | None) -> str | None:
     if len(k) == 2 and k.upper() == name.strip().upper() and k.isalpha():
         # already a code (OpenAlex country_code); validate with the library
         return k.upper() if _valid_iso2(k.upper()) else None
+    bare = _unaccented(k)
+    local = _local_names().get(bare)
+    if local is not None:   # a name in another language ("Brasil", "Países Bajos", "République dominicaine")
+        return local
     res = _converter().convert(name.strip(), to="ISO2", not_found=None)
     if isinstance(res, list):
         res = res[0] if len(res) == 1 else None
     if isinstance(res, str) and len(res) == 2 and res.isupper():
         return res
-    return None
+    # written with accents that the library does without ("Perú", "México", "Panamá")
+    return country_code(bare) if bare != k else None
+
+
+def _unaccented(name: str) -> str:
+    """``name`` without its accents and other combining marks (NFKD, the marks dropped)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+
+
+@functools.lru_cache(maxsize=1)
+def _local_names() -> dict:
+    """Country names in the languages of LOCAL_LANGUAGES (pycountry's translations of the ISO 3166 names,
+    official names and common names; only those that differ from the English) and LOCAL_NAMES, keyed as
+    :func:`country_code` keys a name, without accents; a key that two countries share, or of three
+    letters or fewer, is left out (the library, or nothing, decides those)."""
+    import gettext
+    import pycountry
+    codes: dict = {}
+    for lang in LOCAL_LANGUAGES:
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        except OSError:
+            continue
+        for c in pycountry.countries:
+            for attr in ("name", "official_name", "common_name"):
+                english = getattr(c, attr, None)
+                if english and tr.gettext(english) != english:
+                    codes.setdefault(_unaccented(_key(tr.gettext(english))), set()).add(c.alpha_2)
+    out = {k: v.pop() for k, v in codes.items() if len(v) == 1 and len(k) > 3}
+    out.update(LOCAL_NAMES)
+    return out
 
 
 @functools.lru_cache(maxsize=None)
