@@ -608,3 +608,38 @@ def test_affiliations_that_differ_in_one_field_resolve_apart_within_a_chunk():
         (None, "openalex:I1", "University of Tokyo", "academic", "NL"),
         ("Tokyo, Japan", "openalex:I1", "University of Tokyo", "academic", "JP"),
     ]
+
+
+def test_scopus_numeric_character_references_do_not_split_affiliations(tmp_path):
+    """A Scopus export (real: iot_fog_scientopy_2019.csv) that writes "ü" as "&#x00FC;": the ";" of the
+    reference is no affiliation separator.  The field is read with its references made characters; a
+    control character's reference stays as written."""
+    import collabnet
+    head = '"Authors","Author full names","Title","Year","Source title","DOI","Affiliations","Authors with affiliations","EID"\n'
+    aff = "Institut f&#x00FC;r Informatik, University of G&#x00F6;ttingen, G&#246;ttingen, Germany"
+    row = (f'"Kim, A.; Lee, B.","Kim, A. (1); Lee, B. (2)","Fog &#x2013; edge&#x0D;","2019","J","10.1/x",'
+           f'"{aff}; Seoul National University, Seoul, South Korea",'
+           f'"Kim, A., {aff}; Lee, B., Seoul National University, Seoul, South Korea","2-s2.0-1"\n')
+    (tmp_path / "s.csv").write_text(head + row, encoding="utf-8")
+    c = collabnet.read(str(tmp_path / "s.csv"), progress=False)
+    a = c.authorships.sort_values("position")
+    assert a["raw_affiliation"].tolist() == [
+        "Institut für Informatik, University of Göttingen, Göttingen, Germany",
+        "Seoul National University, Seoul, South Korea"]
+    assert a["country"].tolist() == ["DE", "KR"]
+    assert c.works["title"].tolist() == ["Fog \u2013 edge&#x0D;"]
+
+
+def test_wos_plain_numeric_character_references(tmp_path):
+    """Web of Science plain text with numeric character references (its tab-delimited files are
+    unescaped whole): keywords and addresses keep their ";" inside a reference."""
+    import collabnet
+    text = ("FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAU M&#x00FC;ller, A\nAF M&#x00FC;ller, Anna\n"
+            "TI A title\nSO J\nDE non&#8208;native; invasive\n"
+            "C1 [M&#x00FC;ller, Anna] Inst Informat, G&#x00F6;ttingen, Germany.\nPY 2020\nUT WOS:1\nER\n\nEF\n")
+    (tmp_path / "w.txt").write_text(text, encoding="utf-8")
+    c = collabnet.read(str(tmp_path / "w.txt"), progress=False)
+    a = c.authorships
+    assert a["raw_affiliation"].tolist() == ["Inst Informat, Göttingen, Germany."]
+    assert a["country"].tolist() == ["DE"] and a["position"].tolist() == [0]
+    assert c.works["keywords"].iloc[0] == "non\u2010native; invasive"   # (two keywords, joined by "; ")

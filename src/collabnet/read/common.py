@@ -214,6 +214,23 @@ def canonical_doc_type(raw: str | None) -> str:
 _NAME_KEY = re.compile(r"[^a-z]")
 
 
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+
+
+def _char(m) -> str:
+    code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+    if code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        return m.group(0)   # a control character or no character: left as written
+    return chr(code)
+
+
+def unescape_char_refs(text: str) -> str:
+    """``text`` with its numeric character references ("&#x00FC;", "&#8208;") made the characters they
+    stand for (some Scopus and Web of Science exports write accented letters and dashes so, and their
+    ";" would split the field's list); control characters and named entities are left as written."""
+    return _CHAR_REF.sub(_char, text) if "&#" in text else text
+
+
 @lru_cache(maxsize=1 << 16)
 def author_key(name: str) -> str:
     """An author name as the readers match it across fields: lower case, letters a-z only.  (A name recurs

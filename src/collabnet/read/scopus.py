@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import InputError
 from .common import (FieldRef, FileReport, author_key, canonical_doc_type, count_byte, new_aff, new_author,
-                     new_record, norm_doi, parse_int, parse_year)
+                     new_record, norm_doi, parse_int, parse_year, unescape_char_refs)
 
 REQUIRED = ("Title", "Year")
 NO_AUTHOR = "[no author name available]"
@@ -761,6 +761,8 @@ def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> 
     def g(name):
         i = cols[name]
         v = row[i].strip() if i is not None and i < len(row) else ""
+        if "&#" in v:
+            v = unescape_char_refs(v)
         return "" if v in MISSING else v
 
     rec = new_record("scopus", path, layout.records, where_line)

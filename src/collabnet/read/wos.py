@@ -8,7 +8,7 @@ import re
 
 from ..errors import InputError
 from .common import (FileReport, StringRun, author_key, canonical_doc_type, new_aff, new_author, new_record,
-                     norm_doi, parse_int, parse_year)
+                     norm_doi, parse_int, parse_year, unescape_char_refs)
 
 csv.field_size_limit(2**31 - 1)
 
@@ -225,7 +225,10 @@ def parse_tabbed(path: str, text: str, report: FileReport, long_names: bool = Fa
 
 def _first(fields, tag):
     v = fields.get(tag)
-    return v[0].strip() if v else ""
+    if not v:
+        return ""
+    v = v[0].strip()
+    return unescape_char_refs(v) if "&#" in v else v
 
 
 _CORRESPONDING = re.compile(r"([^;()]+?)\s*\(corresponding author\)")
@@ -259,6 +262,10 @@ def corresponding_names(rp: str) -> list[str]:
 def _record(path: str, recno: int, line: int, f: dict, report: FileReport) -> dict | None:
     rec = new_record("wos", path, recno, line)
     where = f"line {line}"
+    for tag in ("AU", "AF", "C1"):   # (the fields read through _first are made characters there)
+        values = f.get(tag)
+        if values and any("&#" in v for v in values):
+            f[tag] = [unescape_char_refs(v) for v in values]
     rec["title"] = _first(f, "TI") or None
     rec["ut"] = _first(f, "UT") or None
     rec["doi"] = norm_doi(_first(f, "DI"))
