@@ -64,3 +64,24 @@ def test_country_names_in_other_languages_and_old_abbreviations(name, code):
 def test_an_address_in_spanish_ends_in_its_country():
     assert address_country("Hospital Nacional Edgardo Rebagliati Martins, Perú.") == ("PE", "string")
     assert address_country("Universidad Complutense, Madrid, Espana. someone@yahoo.es") == ("ES", "string")
+
+
+@pytest.mark.parametrize("addr,code,how", [
+    # MEDLINE (real: metaknowledge_medline_175, pybibx_medline_335, orthopaedics_citations_200): author
+    # initials after the address, US states and Canadian provinces written out or as bare codes
+    ("Molecular Imaging Branch, Bethesda, Maryland (L.D.W., P.K., R.B.I.)", "US", "string"),
+    ("BioMedCom Consultants, Inc., Dorval, Quebec, Canada (MMG, MW, HK, RJL, LJE, DR)", "CA", "string"),
+    ("Dept of Neuroscience, Stockholm, Sweden (L.D.W., J.M.).", "SE", "string"),
+    ("University of Rochester, Rochester, NY (JGD, OAC, NC, PJV).", "US", "string:ambiguous"),
+    ("US Army Engineer Research and Development Center, Vicksburg, Mississippi.", "US", "string"),
+    ("Yale University School of Medicine, New Haven, Connecticut", "US", "string"),
+    ("Dalhousie University,Halifax,NS.", "CA", "string:ambiguous"),
+    ("KFL&A Public Health, Kingston, ON.", "CA", "string:ambiguous"),
+    ("University of Toronto, Toronto, Ontario", "CA", "string"),
+    ("Univ, Charlottetown, PEI", "CA", "string:ambiguous"),
+    # Georgia stays the country; a country in parentheses is no one's initials
+    ("Tbilisi State University, Tbilisi, Georgia", "GE", "string"),
+    ("Hospital, Lima, Peru (HNERM)", "PE", "string"),
+])
+def test_medline_style_addresses(addr, code, how):
+    assert address_country(addr) == (code, how)

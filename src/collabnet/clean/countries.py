@@ -48,6 +48,20 @@ HISTORIC = {"ussr", "yugoslavia", "czechoslovakia", "east germany", "west german
 US_STATES = set(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK "
     "OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR".split())
+US_STATE_NAMES = {  # the last element of many US addresses in MEDLINE ("Bethesda, Maryland"); not Georgia
+    "alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut", "delaware", "florida",
+    "hawaii", "idaho", "illinois", "indiana", "iowa", "kansas", "kentucky", "louisiana", "maine", "maryland",
+    "massachusetts", "michigan", "minnesota", "mississippi", "missouri", "montana", "nebraska", "nevada",
+    "new hampshire", "new jersey", "new mexico", "new york", "north carolina", "north dakota", "ohio",
+    "oklahoma", "oregon", "pennsylvania", "rhode island", "south carolina", "south dakota", "tennessee", "texas",
+    "utah", "vermont", "virginia", "washington", "west virginia", "wisconsin", "wyoming", "district of columbia",
+}
+CA_PROVINCES = set("AB BC MB NB NL NS NT NU ON PE QC SK YT PEI".split())   # a bare code: Canada (flagged)
+CA_PROVINCE_NAMES = {"alberta", "british columbia", "manitoba", "new brunswick", "newfoundland",
+                     "newfoundland and labrador", "nova scotia", "ontario", "prince edward island", "quebec",
+                     "québec", "saskatchewan"}
+# author initials that MEDLINE appends to an address: "Boston, MA (P.S.G., M.J.S.)", "Canada (MMG, MW, HK)"
+_INITIALS_TAIL = re.compile(r"\s*\(\s*[A-Z][A-Z.\-]{0,9}(?:\s*,\s*[A-Z][A-Z.\-]{0,9})*\s*\)$")
 _US_ZIP = re.compile(r"\b([A-Z]{2})\s+\d{5}(?:-\d{4})?(?:\s+USA)?$")
 _US_STATE_USA = re.compile(r"\b([A-Z]{2})\s+USA$")  # WoS without the zip code: "Los Angeles, CA USA"
 _EMAIL_TAIL = re.compile(r"(?:;\s*)?(?:electronic address|e-?mail)\s*:.*$", re.IGNORECASE)
@@ -163,6 +177,9 @@ def address_country(addr: str | None) -> tuple[str | None, str]:
     if not addr:
         return None, "unresolved"
     s = clean_address(addr)
+    m = _INITIALS_TAIL.search(s)
+    if m and country_code(s[m.start():].strip(" ()")) is None:   # ("(USA)" is no one's initials)
+        s = clean_address(s[:m.start()])
     if not s:
         return None, "unresolved"
     segs = [p.strip() for p in s.split(",") if p.strip()]
@@ -176,8 +193,18 @@ def address_country(addr: str | None) -> tuple[str | None, str]:
     if m and m.group(1) in US_STATES:
         return "US", "string"
     if len(last) == 2 and last.isupper() and last.isalpha() and _key(last) not in PRE_MAP:
-        # a bare two-letter element is a US state far more often than an ISO code ("Stanford, CA")
-        return ("US", "string:ambiguous") if last in US_STATES else (None, "unresolved")
+        # a bare two-letter element is a US state (or a Canadian province) far more often than an ISO code
+        # ("Stanford, CA", "Toronto, ON")
+        if last in US_STATES:
+            return "US", "string:ambiguous"
+        return ("CA", "string:ambiguous") if last in CA_PROVINCES else (None, "unresolved")
+    if last == "PEI":
+        return "CA", "string:ambiguous"
+    k = _key(last)
+    if k in US_STATE_NAMES:
+        return "US", "string"
+    if k in CA_PROVINCE_NAMES:
+        return "CA", "string"
     code = country_code(last)
     if code is None:
         # postal codes written beside the country: "Japan 113-8655", "1066 CX Amsterdam Netherlands"
