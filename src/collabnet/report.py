@@ -46,7 +46,7 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
     if progress is not None:
         progress(f"networks built: {G.number_of_nodes():,} countries, {GI.number_of_nodes():,} institutions "
                  f"({GI.number_of_edges():,} links); computing the indicators" +
-                 (" (the centrality runs on the other core)" if central is not None else "") + " ...")
+                 (" (the centrality runs on the other core)" if central is not None and central.proc else "") + " ...")
     t0 = time.perf_counter()
     if len(focus) == 2:
         works = ind.works_with(corpus, *focus)

@@ -29,7 +29,6 @@ PRE_MAP = {
     # Web of Science abbreviations that the library misses (its older records; "Engl" in Compendex too)
     "mongol peo rep": "MN", "cent afr republ": "CF", "byelarus": "BY", "fr polynesia": "PF", "engl": "GB",
     "ascension isl": "SH", "ascension islan": "SH", "ascension island": "SH",
-    # (names in the language of the address: LOCAL_NAMES)
 }
 # names in the language of the address (SciELO, Redalyc and national databases write them so) that
 # pycountry's translations lack; keys casefolded, without accents
@@ -56,7 +55,7 @@ US_STATE_NAMES = {  # the last element of many US addresses in MEDLINE ("Bethesd
     "oklahoma", "oregon", "pennsylvania", "rhode island", "south carolina", "south dakota", "tennessee", "texas",
     "utah", "vermont", "virginia", "washington", "west virginia", "wisconsin", "wyoming", "district of columbia",
 }
-CA_PROVINCES = set("AB BC MB NB NL NS NT NU ON PE QC SK YT PEI".split())   # a bare code: Canada (flagged)
+CA_PROVINCES = set("AB BC MB NB NL NS NT NU ON PE QC SK YT".split())   # a bare code: Canada (flagged; also PEI)
 CA_PROVINCE_NAMES = {"alberta", "british columbia", "manitoba", "new brunswick", "newfoundland",
                      "newfoundland and labrador", "nova scotia", "ontario", "prince edward island", "quebec",
                      "québec", "saskatchewan"}
