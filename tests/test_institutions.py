@@ -96,3 +96,24 @@ def test_finish_authorships_counts_rows_per_sector_source_in_order_of_first_appe
     # missing (None, NaN) and empty sources are not counted; the rest in the order they first appear
     assert list(how.items()) == [("rules", 3), ("openalex", 2), ("unresolved", 1)]
     assert len(a) == n
+
+
+@pytest.mark.parametrize("raw,org,sector", [
+    # organisations named in the language of the address, which the English rules leave untyped (real:
+    # scielo_peru_hospitals_full_428, capture_recapture_part01, metaknowledge_medline_175)
+    ("Clínica Delgado, Lima, Perú.", "Clínica Delgado", "medical"),
+    ("Instituto Nacional de Salud del Niño, Lima, Perú.", "Instituto Nacional de Salud del Niño", "government"),
+    ("Consejo Nacl Invest Cient & Tecn, Buenos Aires, DF, Argentina.", "Consejo Nacl Invest Cient & Tecn",
+     "government"),
+    ("Hopital Estaing, Clermont-Ferrand, France.", "Hopital Estaing", "medical"),
+    ("Facoltà di Bioscienze, Teramo, Italy", "Facoltà di Bioscienze", "academic"),
+    ("Fundación Cardioinfantil, Bogotá, Colombia", "Fundación Cardioinfantil", "other"),
+    # ... and they never choose the organisation: the university stays the one, not its clinic
+    ("Dipartimento di Scienze Cliniche e Molecolari, Clinica Medica, Università Politecnica delle Marche, "
+     "Ancona, Italy.", "Università Politecnica delle Marche", "academic"),
+    ("Fundacao Oswaldo Cruz, Minist Saude, Ctr Pesquisas Goncalo Moniz, Salvador, BA, Brazil.", "Minist Saude",
+     "government"),
+])
+def test_sector_of_organisations_named_in_other_languages(raw, org, sector):
+    p = parse_affiliation(raw)
+    assert (p.organisation, p.sector, p.sector_source) == (org, sector, "rule")

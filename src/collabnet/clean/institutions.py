@@ -56,6 +56,30 @@ _GOVERNMENT = _rx(r"Ministry", r"Minist", r"Agency", r"National\s+Institutes?\s+
                   r"Government", r"Council")
 _OTHER = _rx(r"Foundation", r"Fdn", r"Trust", r"Society", r"Association", r"Museum", r"Observatory")
 
+# The same kinds of organisation named in the languages of the addresses (SciELO, national databases):
+# they type an organisation that the rules above leave untyped, and never choose it (an Italian "Clinica
+# Medica" is a unit of the university named after it)
+_LOCAL_SECTORS = (
+    ("academic", _rx(r"Facultad", r"Faculdade", r"Facult[ée]", r"Facolt[àa]")),
+    ("medical", _rx(r"Cl[íi]nicas?", r"H[ôo]pital\w*", r"Ospedal[ei]", r"Krankenhaus", r"Sanatorio",
+                    r"Policl[íi]nic[ao]", r"Centre\s+Hospitalier", r"Centro\s+M[ée]dico")),
+    ("government", _rx(r"Minist[eé]rio", r"Minist[eè]re", r"Ministero", r"Ministerium", r"Instituto\s+Nacional\s+de",
+                       r"Institut\s+National\s+de", r"Istituto\s+Nazionale", r"Consejo", r"Conselho", r"Conseil",
+                       r"Consiglio")),
+    ("other", _rx(r"Fundaci[óo]n", r"Funda[çc][ãa]o", r"Fondation", r"Fondazione", r"Stiftung", r"Asociaci[óo]n",
+                  r"Associa[çc][ãa]o", r"Museo", r"Museu", r"Mus[ée]e", r"Observatorio", r"Observat[óo]rio")),
+)
+
+
+def classify_local(segment: str) -> str | None:
+    """Sector of an organisation that :func:`classify` leaves untyped, from the names of its kind in other
+    languages ("Clínica Delgado": medical; "Ministerio de Salud": government), or None."""
+    for sector, rx in _LOCAL_SECTORS:
+        if rx.search(segment):
+            return sector
+    return None
+
+
 # Sub-units: never the institution when another segment names one.
 _SUBUNIT = re.compile(
     r"^(?:Dept|Department|Depts|Div|Division|Lab|Labs|Laboratory|Laboratories|Sch\b|School\s+of|Graduate\s+School|"
@@ -156,6 +180,8 @@ def parse_affiliation(raw: str) -> ParsedAffiliation:
                     break
             if org is None:
                 org = located[0] if located else body[0]
+    if sector is None and org:
+        sector = classify_local(org)
     if sector is None:
         return ParsedAffiliation(org, "other", "unresolved", country, how)
     return ParsedAffiliation(org, sector, "rule", country, how)
