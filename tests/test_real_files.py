@@ -79,3 +79,20 @@ def test_spanish_country_names_of_a_scielo_export_resolve():
     peru = a["raw_affiliation"].map(lambda s: s.rstrip(". ").rsplit(",", 1)[-1].strip() == "Perú")
     assert peru.sum() > 1700
     assert (a.loc[peru, "country"] == "PE").all()
+
+
+@needs_real
+def test_centrality_of_a_real_institution_network_warns_nothing():
+    """igraph warns that some eigenvector centralities are nearly zero on the institution network of
+    these real files (SciELO and MEDLINE: a large component with a long periphery); the values stand,
+    and a build's output (with -q: nothing) is no place for the warning."""
+    import warnings
+    from collabnet.networks import centrality, institution_graph
+    c = collabnet.read(str(REAL / "wos/scielo_peru_hospitals_full_428.txt"),
+                       str(REAL / "pubmed/pybibx_medline_335.txt"), progress=False)
+    G = institution_graph(c)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t = centrality(G)
+    assert [str(w.message) for w in caught] == []
+    assert t["eigenvector"].notna().any() and (t["eigenvector"].dropna() >= 0).all()

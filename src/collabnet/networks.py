@@ -13,6 +13,7 @@ counting scheme) and, when a normalisation is chosen, ``similarity``.
 """
 from __future__ import annotations
 
+import warnings
 from fractions import Fraction
 
 import networkx as nx
@@ -350,7 +351,11 @@ def _centrality_igraph(G, nodes, idx, comps) -> dict:
         members = sorted(idx[u] for u in comps[0])
         sub = g.subgraph(members)
         from .layout import seeded_igraph
-        with seeded_igraph():  # ARPACK's start vector: the same digits run after run
+        with seeded_igraph(), warnings.catch_warnings():  # ARPACK's start vector: the same digits run after run
+            # (igraph warns when nodes far from the core of the component have nearly zero centrality: they
+            # do, the values are right, and a build's output is no place for the warning)
+            warnings.filterwarnings("ignore", message="Some eigenvector centralities are nearly zero",
+                                    category=RuntimeWarning)
             ev = np.abs(np.array(sub.eigenvector_centrality(weights="weight"), dtype=float))
         eig[members] = ev / np.linalg.norm(ev)
     pr = _pagerank_sparse(_symmetric(n, ends, w))
