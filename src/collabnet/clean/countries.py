@@ -55,7 +55,7 @@ US_STATE_NAMES = {  # the last element of many US addresses in MEDLINE ("Bethesd
     "oklahoma", "oregon", "pennsylvania", "rhode island", "south carolina", "south dakota", "tennessee", "texas",
     "utah", "vermont", "virginia", "washington", "west virginia", "wisconsin", "wyoming", "district of columbia",
 }
-CA_PROVINCES = set("AB BC MB NB NL NS NT NU ON PE QC SK YT".split())   # a bare code: Canada (flagged; also PEI)
+CA_PROVINCES = set("AB BC MB NB NL NS NT NU ON PE PEI QC SK YT".split())   # a bare code: Canada (flagged)
 CA_PROVINCE_NAMES = {"alberta", "british columbia", "manitoba", "new brunswick", "newfoundland",
                      "newfoundland and labrador", "nova scotia", "ontario", "prince edward island", "quebec",
                      "québec", "saskatchewan"}
@@ -197,7 +197,7 @@ def address_country(addr: str | None) -> tuple[str | None, str]:
         if last in US_STATES:
             return "US", "string:ambiguous"
         return ("CA", "string:ambiguous") if last in CA_PROVINCES else (None, "unresolved")
-    if last == "PEI":
+    if last in CA_PROVINCES:   # (PEI: three letters)
         return "CA", "string:ambiguous"
     k = _key(last)
     if k in US_STATE_NAMES:
@@ -216,12 +216,12 @@ def address_country(addr: str | None) -> tuple[str | None, str]:
         return None, "unresolved"
     if code == "CN":  # methods.md 8.1 step 2b: Hong Kong / Macao inside a Chinese address
         for seg in segs[:-1]:
-            k = _key(seg)
-            if k == "hong kong" or k.startswith("hong kong "):
+            sk = _key(seg)
+            if sk == "hong kong" or sk.startswith("hong kong "):
                 return "HK", "string"
-            if k in ("macau", "macao"):
+            if sk in ("macau", "macao"):
                 return "MO", "string"
-    how = "string:ambiguous" if _key(last) in AMBIGUOUS else "string"
+    how = "string:ambiguous" if k in AMBIGUOUS else "string"
     return code, how
 
 
