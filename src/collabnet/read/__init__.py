@@ -16,6 +16,7 @@ from ..memory import bulk_allocation
 from . import openalex, pubmed, scopus, wos, wos_stream
 from .common import FileReport
 from .chunks import Assembly, assemble, chunk_part
+from .scopus_authors import plain_authors
 from .sniff import sniff
 from .textio import decode, head_bytes, is_gzip, read_bytes
 
@@ -46,6 +47,7 @@ def record_chunks(path, encoding: str | None = None, report: FileReport | None =
     blocks, finish, local_numbers, _ = _block_reader(path, encoding)
     done = 0
     for _, recs, rep in blocks(size or CHUNK_RECORDS, None):
+        plain_authors(recs)   # (authors kept on arrays for chunk_part: made the dicts they stand for)
         if local_numbers and done:
             for r in recs:
                 r["record"] += done

@@ -29,7 +29,8 @@ from ..clean.resolve import (AUTHORSHIP_COLUMNS, NO_AFFILIATION, WORK_ID_FIELDS,
                              work_id_from, work_id_of)
 from ..clean.thesaurus import Thesaurus
 from ..corpus import decode_strings, first_rows, reference_schema
-from .common import FieldRef, StringRun, find_doi
+from .common import FieldRef, StringRun, find_doi, new_aff
+from .scopus_authors import AuthorSlice
 from .merge import Grouper, dedup_ci, dedup_keys, dedup_refs, merge_rows, rank
 
 # a work row per record, in the works table's column order (work_id is given at assembly);
@@ -142,6 +143,7 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
     # an affiliation's tail depends on its six fields (and the thesaurus) alone: each distinct one is
     # resolved once per chunk (an address alone, or an institution on each of its authorships)
     tails_by: dict = {}
+    slices: list = []     # (record, AuthorSlice) of the records whose authors are on arrays
 
     def tail_of(t):
         k = tail_at.get(t)
@@ -164,6 +166,9 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
         authors = rec["authors"]
         keys.append(dedup_keys(rec) + (rec["source"], rec["file"]))
         w_rows.append((i,) + _work_row(rec))
+        if type(authors) is AuthorSlice:   # (a Scopus row's authors, kept on arrays)
+            slices.append((i, authors))
+            authors = ()
         for pos, au in enumerate(authors):
             h = len(heads)
             heads.append(author_head(i, pos, au, pool))
@@ -199,7 +204,67 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
         ref_strings.clear()
         rec_of = np.repeat(np.array(ref_recs, dtype=np.int64), ref_counts)
         refs_table = _ids_refs_table(rec_of, strings) if kinds == {"ids"} else _string_refs_table(rec_of, strings)
-    return Part(keys, _table(w_rows, WORK_SCHEMA), _authorships(heads, row_head, tails, row_tail), refs_table)
+    auth = (_authorships(heads, row_head, tails, row_tail) if not slices else
+            _with_slices(heads, row_head, tails, row_tail, slices, lambda raw: tail(new_aff(raw))))
+    return Part(keys, _table(w_rows, WORK_SCHEMA), auth, refs_table)
+
+
+def _decoded(col) -> pa.Array:
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    return col.dictionary_decode() if pa.types.is_dictionary(col.type) else col
+
+
+def _with_slices(heads: list, row_head: list, tails: list, row_tail: list, slices: list, tail_of_raw) -> pa.Table:
+    """The authorship rows of a chunk some of whose records have their authors on arrays (``slices``:
+    (record, AuthorSlice), in record order): the same table as :func:`_authorships` gives when every
+    record's authors are dicts (rows in record order, dictionaries in order of first appearance)."""
+    # the rows on arrays, a run of records of one window at a time
+    cols: list = [[] for _ in range(6)]
+    raws, recs = [], []
+    k = 0
+    while k < len(slices):
+        win = slices[k][1].win
+        m = k
+        while m < len(slices) and slices[m][1].win is win:
+            m += 1
+        i = np.array([x[0] for x in slices[k:m]], dtype=np.int64)
+        r = np.array([x[1].row for x in slices[k:m]], dtype=np.int64)
+        lo, n = win.s_lo[r], win.s_hi[r] - win.s_lo[r]
+        at = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))   # the runs' rows, in order
+        who = win.s_author[at]
+        who_arr = pa.array(who, type=pa.int64())
+        rec = np.repeat(i, n)
+        recs.append(rec)
+        cols[0].append(pa.array(rec, type=pa.int32()))
+        cols[1].append(pa.array(who - np.repeat(win.a_lo[r], n), type=pa.int32()))
+        cols[2].append(win.names.take(who_arr))
+        cols[3].append(win.ids.take(who_arr))
+        cols[4].append(pa.nulls(len(at), type=pa.string()))
+        cols[5].append(pa.array(win.corr[who], type=pa.bool_()))
+        raws.append(win.s_raw.take(pa.array(at, type=pa.int64())))
+        k = m
+    # their tails: each distinct address resolved once (the chunk's cache: the dict records' too)
+    enc = pa.concat_arrays(raws).dictionary_encode()
+    to_tail = np.array([tail_of_raw(s) for s in enc.dictionary.to_pylist()] + [0], dtype=np.int64)
+    codes = _decoded(enc.indices.fill_null(len(enc.dictionary))).to_numpy(zero_copy_only=False)
+    slice_tail = to_tail[codes]
+    # the dict records' rows, then all in record order
+    if row_head:
+        h = _table(heads, _HEAD_SCHEMA).take(pa.array(row_head, type=pa.int32()))
+        for c in range(6):
+            cols[c].insert(0, _decoded(h.column(c)))
+        recs.insert(0, h.column(0).to_numpy())
+    order = pa.array(np.argsort(np.concatenate(recs), kind="stable"), type=pa.int64())
+    t = _table(tails, _TAIL_SCHEMA).take(pa.array(np.concatenate([np.asarray(row_tail, dtype=np.int64), slice_tail]),
+                                                  type=pa.int32()))
+    row_head.clear()
+    row_tail.clear()
+    arrays = [pa.concat_arrays(c) for c in cols] + [_decoded(c) for c in t.columns]
+    out = []
+    for f, a in zip(AUTH_SCHEMA, arrays):
+        a = a.take(order)
+        out.append(a.dictionary_encode() if f.type == _DICT else a.cast(f.type))
+    return pa.Table.from_arrays(out, schema=AUTH_SCHEMA)
 
 
 def _authorships(heads: list, row_head: list, tails: list, row_tail: list) -> pa.Table:

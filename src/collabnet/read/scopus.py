@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import InputError
 from .common import (FieldRef, FileReport, author_key, canonical_doc_type, count_byte, new_aff, new_author,
                      new_record, norm_doi, parse_int, parse_year, unescape_char_refs)
+from .scopus_authors import AuthorSlice, plain_authors
 
 REQUIRED = ("Title", "Year")
 NO_AUTHOR = "[no author name available]"
@@ -227,7 +228,7 @@ def parse(path: str, text, report: FileReport):
     layout = Layout(path, text)
     for _, recs, rep in blocks(layout, 1000):
         report.absorb(rep)
-        yield from recs
+        yield from plain_authors(recs)
     check(layout, report)
 
 
@@ -278,7 +279,7 @@ def blocks(layout: Layout, size: int, keep=None):
             break
         where_line = line_start
         line_start = base + reader.line_num + 1
-        if not row or all(not c.strip() for c in row):
+        if not row or all(type(c) is str and not c.strip() for c in row):  # (a FieldRef, AuthorSlice: not blank)
             continue
         n += 1
         layout.records += 1
@@ -337,6 +338,10 @@ class ArrowRows:
         # the References field stays in Arrow (FieldRef; the last field is checked as a Python string)
         rc = layout.cols.get("References")
         self.refs_col = rc if rc is not None and rc in self.read and rc != self.width - 1 else None
+        # the author fields stay in Arrow for the rows the columnar author path takes (scopus_authors)
+        au = [layout.cols.get(c) for c in _AUTHOR_COLS]
+        self.author_cols = au if (COLUMNAR and layout.new_layout and None not in au[:4] and
+                                  self.width - 1 not in au) else None
         self.buf = b""       # bytes read and not parsed yet (they start a row)
         self.rows = iter(())  # (row, line_num after it) of the window parsed last
         self.csv = None      # the csv module's reader, once a window failed
@@ -408,6 +413,7 @@ class ArrowRows:
                                                  data.count(b"\r", 0, stop) != data.count(b"\r\n", 0, stop)):
             return None
         chunk = pa.py_buffer(data)[:stop]
+        self._char_refs = data.find(b"&#", 0, stop) >= 0
         bounds = [0] + ends
         blank = [k for k in range(len(ends)) if bounds[k + 1] - bounds[k] <= 2
                  and data[bounds[k]:bounds[k + 1]] in (b"\n", b"\r\n")]
@@ -422,7 +428,11 @@ class ArrowRows:
             return None
         if table.num_rows != n:
             return None
-        cols = {c: table.column(k).to_pylist() for k, c in enumerate(self.read) if c != self.refs_col}
+        au = self.author_cols
+        cols = {c: table.column(k).to_pylist() for k, c in enumerate(self.read)
+                if c != self.refs_col and (au is None or c not in au)}
+        if au is not None:
+            cols.update(self._authors(table, au, n))
         if self.refs_col is not None:
             cols[self.refs_col] = _field_refs(table.column(self.read.index(self.refs_col)))
         # pyarrow closes a quoted field that the end of the bytes leaves open (so does the csv module): a
@@ -436,7 +446,8 @@ class ArrowRows:
         rows = list(zip(*[cols.get(c, empty) for c in range(self.width)]))
         whole = None
         for k, row in enumerate(rows):
-            if not any(row[c].strip() for c in self.read):  # blank where it is read: is it blank whole?
+            # blank where it is read: is it blank whole?  (a FieldRef or AuthorSlice is never blank)
+            if not any(type(row[c]) is not str or row[c].strip() for c in self.read):
                 if whole is None:
                     t = self._read(chunk, None, longest)
                     whole = list(zip(*[col.to_pylist() for col in t.columns]))
@@ -444,6 +455,32 @@ class ArrowRows:
         for k in blank:  # (the csv module gives an empty line as an empty row)
             rows.insert(k, [])
         return list(zip(rows, lines))
+
+    def _authors(self, table, au: list, n: int) -> dict:
+        """The author columns of a parsed window as the rows hold them: a regular row's Authors field is
+        its :class:`~.scopus_authors.AuthorSlice` and its other author fields are "" (``_convert`` reads
+        none of them then); the other rows' are their strings."""
+        import pyarrow as pa
+        from .scopus_authors import author_window
+        arrays = [table.column(self.read.index(c)) if c is not None else None for c in au]
+        arrays = [a.combine_chunks() if a is not None and a.num_chunks != 1 else a.chunk(0) if a is not None
+                  else None for a in arrays]
+        win = author_window(*arrays, author_key, char_refs=self._char_refs)
+        regular = win.regular
+        other = np.flatnonzero(~regular)
+        take = pa.array(other, type=pa.int64())
+        out = {}
+        for c, a in zip(au, arrays):
+            if c is None:
+                continue
+            vals = [""] * n
+            for k, v in zip(other.tolist(), a.take(take).to_pylist()):
+                vals[k] = v
+            out[c] = vals
+        names = out[au[0]]
+        for r in np.flatnonzero(regular).tolist():
+            names[r] = AuthorSlice(win, r)
+        return out
 
     def _csv_window(self, data: bytes, ends: list, lines: list) -> list | None:
         """(row, lines up to its end) of the rows of ``data`` ending at ``ends``, read by the csv module (a
@@ -535,6 +572,8 @@ def _certain_row_ends(data: bytes, eof: bool) -> tuple[list, list]:
 # middle, with SPLIT_MARK appended as one more line; the second half from there, by another process.  The
 # first half's reader coming to SPLIT_MARK as a row of its own proves that the csv module, reading the
 # whole file, would start a row there too; a file with stray quotes fails that check and is read whole.
+COLUMNAR = True  # the author fields of regular rows on Arrow arrays (scopus_authors), with ARROW
+_AUTHOR_COLS = ("Authors", "Author full names", "Affiliations", "Authors with affiliations", "Correspondence Address")
 ARROW = True  # parse the rows with pyarrow where it reads them as the csv module does (see ArrowRows)
 SPLIT_MARK = "\ue000collabnet: the first half of the file ends here\ue000"
 SPLIT_SEARCH = 64 * 2 ** 20  # how far past the middle to look for a row end before giving up
@@ -793,6 +832,11 @@ def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> 
         return None
 
     # ---- authors
+    at = cols["Authors"]
+    if at is not None and at < len(row) and type(row[at]) is AuthorSlice:  # (worked out on arrays)
+        rec["authors"] = row[at]
+        _references(rec, row, cols, g)
+        return rec
     names = _split_authors(g("Authors"), layout.new_layout)
     fulls, ids = [], []
     full_names = g("Author full names")
@@ -839,12 +883,14 @@ def _convert(layout: Layout, row: list, where_line: int, report: FileReport) -> 
                 a["corresponding"] = True
                 break
     rec["authors"] = authors
+    _references(rec, row, cols, g)
+    return rec
 
-    # ---- references
+
+def _references(rec: dict, row: list, cols: dict, g) -> None:
     at = cols["References"]
     refs = row[at] if at is not None and at < len(row) else ""
     if type(refs) is not FieldRef:  # (a FieldRef is stripped, not empty, not missing: see _field_refs)
         refs = g("References")
     if refs:
         rec["references"] = refs  # (the whole field: chunk_part splits it and finds the DOIs)
-    return rec

@@ -1,0 +1,384 @@
+"""The author fields of a window of Scopus rows on Arrow arrays (the columnar author path).
+
+A Scopus row's authors come from six fields: Authors, Author full names, Affiliations, Authors with
+affiliations and Correspondence Address (Author(s) ID is not read when the full names carry the ids).
+``scopus._convert`` works them out one author at a time in Python, about four fifths of a Scopus read.
+Most rows are regular: every field's items are separated by "; " and have no space at their edges, each
+full name ends in " (digits)", and each "Authors with affiliations" entry is its author's name, ", " and
+one of the row's affiliations.  :func:`author_window` finds the regular rows of a window and their authors
+and authorship rows on arrays, without a Python string per author; ``chunk_part`` takes the rows as
+Arrow slices.  Every row it is not sure of (a test failed, or an entry that is not its name and one known
+affiliation) goes the Python way, so the result is what ``_convert`` gives, row for row; that is checked
+against it by the tests on real and made-up files.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .common import new_aff, new_author
+
+# the characters str.strip() takes (str.isspace), as an RE2 class body
+_W = "".join(f"\\x{{{c:x}}}" for c in range(0x110000) if chr(c).isspace())
+# a stripped field split on "; " gives the items that splitting it on ";" and stripping each gives when
+# it has no ";" that is not followed by a space (each ";" then ends an item) and none of its items is
+# empty or has anything to strip (see _items)
+_LONE_SEMICOLON = ";(?:[^ ]|$)"   # (a regex: RE2 finds the ";" first, much faster than a substring search)
+_SEG = f"[^,;{_W}](?:[^,;]*[^,;{_W}])?"      # a comma-separated segment with nothing to strip
+_NAME = f"^{_SEG}(?:, {_SEG})?$"                # a name of one or two such segments
+_PLAIN = f"^{_SEG}(?:, {_SEG})*$"               # what scopus._plain accepts (segments joined by ", ")
+# scopus.full_name_id's "Surname, Given (digits)": the name has no line break and does not end in a space
+_FULL = f"^[^;\\n]*[^;{_W}] \\([0-9]+\\)$"
+_NO_AUTHOR = "(?i)^\\[no author name available\\]$"
+_MISSING = None  # set from scopus.MISSING on first use (no import cycle)
+
+
+class AuthorWindow:
+    """The authors of the regular rows of a window (``regular[r]``): author ``j`` has ``names[j]``,
+    ``fulls[j]`` (its "Author full names" item), ``ids[j]``, ``corr[j]``; row ``r``'s authors are ``a_lo[r]:a_hi[r]``, its authorship
+    rows ``s_lo[r]:s_hi[r]``; authorship row ``s`` is author ``s_author[s]``'s, address ``s_raw[s]``
+    (null: none)."""
+
+    __slots__ = ("regular", "names", "fulls", "ids", "corr", "a_lo", "a_hi", "s_author", "s_raw", "s_lo", "s_hi")
+
+
+class AuthorSlice:
+    """The authors of one regular row (``rec["authors"]``), kept in its window's arrays: ``chunk_part``
+    takes them as slices.  Elsewhere it is the list of author dicts that ``_convert`` makes (indexing,
+    iteration, ``==``, pickling)."""
+
+    __slots__ = ("win", "row")
+
+    def __init__(self, win: AuthorWindow, row: int):
+        self.win, self.row = win, row
+
+    def __len__(self) -> int:
+        return int(self.win.a_hi[self.row] - self.win.a_lo[self.row])
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __getitem__(self, k):
+        if isinstance(k, slice) or k != 0:
+            return self.authors()[k]
+        from .scopus import full_name_id
+        w, j = self.win, int(self.win.a_lo[self.row])   # (the first author: what dedup_keys reads)
+        return new_author(w.names[j].as_py(), full_name_id(w.fulls[j].as_py())[0], w.ids[j].as_py(),
+                          corresponding=bool(w.corr[j]))
+
+    def authors(self) -> list[dict]:
+        from .scopus import full_name_id
+        w, r = self.win, self.row
+        lo, hi = int(w.a_lo[r]), int(w.a_hi[r])
+        out = [new_author(n, full_name_id(f)[0], i, corresponding=bool(c)) for n, f, i, c in
+               zip(w.names[lo:hi].to_pylist(), w.fulls[lo:hi].to_pylist(), w.ids[lo:hi].to_pylist(),
+                   w.corr[lo:hi].tolist())]
+        s_lo, s_hi = int(w.s_lo[r]), int(w.s_hi[r])
+        for j, raw in zip(w.s_author[s_lo:s_hi].tolist(), w.s_raw[s_lo:s_hi].to_pylist()):
+            if raw is not None:
+                out[j - lo]["affs"].append(new_aff(raw))
+        return out
+
+    def __iter__(self):
+        return iter(self.authors())
+
+    def __eq__(self, other):
+        return self.authors() == (other.authors() if isinstance(other, AuthorSlice) else other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return repr(self.authors())
+
+    def __reduce__(self):
+        return (list, (self.authors(),))
+
+
+def plain_authors(records: list) -> list:
+    """``records`` with every :class:`AuthorSlice` made the list of dicts it stands for (for callers
+    that want plain records)."""
+    for r in records:
+        if type(r["authors"]) is AuthorSlice:
+            r["authors"] = r["authors"].authors()
+    return records
+
+
+def _np(a) -> np.ndarray:
+    return a.to_numpy(zero_copy_only=False)
+
+
+def _match(strings, pattern) -> np.ndarray:
+    return _np(pc.fill_null(pc.match_substring_regex(strings, pattern), False))
+
+
+def _stripped(col: pa.Array) -> pa.Array:
+    from .chunks import strip_strings
+    return strip_strings(col)[0]
+
+
+def _items(field: pa.Array):
+    """(each item's row, the items, the items' count per row, per row: whether its items are what splitting
+    the (stripped) field on ";" and stripping each item gives, none empty) of "; "-separated fields."""
+    from .chunks import _odd_edges
+    lists = pc.split_pattern(field, "; ")
+    counts = _np(pc.list_value_length(lists)).astype(np.int64)
+    row_of, items = np.repeat(np.arange(len(field)), counts), pc.list_flatten(lists)
+    # an item is clean unless empty or with an edge character that str.strip might take: only those
+    # whose first or last character is not ASCII (or is a space) are looked at in Python
+    odd = np.flatnonzero(_odd_edges(items))
+    bad = np.zeros(len(items), dtype=bool)
+    if len(odd):
+        bad[odd] = [not v or v.strip() != v for v in items.take(pa.array(odd, type=pa.int64())).to_pylist()]
+    clean = ~_match(field, _LONE_SEMICOLON) & (np.bincount(row_of, weights=bad, minlength=len(field)) == 0)
+    return row_of, items, counts, clean
+
+
+def _all(ok: np.ndarray, row_of: np.ndarray, n: int) -> np.ndarray:
+    """Per row: whether every one of its items is ``ok``."""
+    return np.bincount(row_of, weights=~ok, minlength=n) == 0
+
+
+def _bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, UTF-8 bytes) of a string array without nulls: string i is bytes[offsets[i]:offsets[i+1]]."""
+    bufs = arr.buffers()
+    off = np.frombuffer(bufs[1], dtype=np.int32, count=arr.offset + len(arr) + 1)[arr.offset:].astype(np.int64)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(1, dtype=np.uint8)
+    return off, data
+
+
+def _substrings(arr: pa.Array, lo: np.ndarray, hi: np.ndarray) -> pa.Array:
+    """Each string's bytes [lo, hi) (character boundaries; an empty string where hi <= lo) as a new string
+    array.  (Each string is seen as three, before, within and after the cut, on the same bytes, and the
+    middle ones are taken.)"""
+    off, _ = _bytes(arr)
+    m = len(arr)
+    size = np.diff(off)
+    lo = np.clip(np.asarray(lo, dtype=np.int64), 0, size)
+    hi = np.clip(np.asarray(hi, dtype=np.int64), lo, size)
+    three = np.empty(3 * m + 1, dtype=np.int32)
+    three[0:3 * m:3] = off[:-1]
+    three[1::3] = off[:-1] + lo
+    three[2::3] = off[:-1] + hi
+    three[-1] = off[-1]
+    view = pa.Array.from_buffers(pa.string(), 3 * m, [None, pa.py_buffer(three), arr.buffers()[2]])
+    return view.take(pa.array(np.arange(m, dtype=np.int64) * 3 + 1))
+
+
+def _starts_with_name(entries: pa.Array, names: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(per entry: whether it starts with its name and ", ", the name's length in bytes)."""
+    eo, ed = _bytes(entries)
+    ln = np.diff(_bytes(names)[0])
+    ok = np.diff(eo) >= ln + 2
+    at = eo[:-1] + ln
+    ok[ok] = (ed[at[ok]] == 0x2C) & (ed[at[ok] + 1] == 0x20)
+    ok &= _np(pc.equal(_substrings(entries, np.zeros(len(ln), dtype=np.int64), ln), names))
+    return ok, ln
+
+
+def _ids(fulls: pa.Array) -> pa.Array:
+    """The digits between the last "(" and the closing ")" of each "name (digits)" (all matched _FULL)."""
+    off, data = _bytes(fulls)
+    # the "(" before the digits: looked for from the end, a byte further each time, in the strings whose
+    # "(" is not found yet
+    paren = off[1:] - 2
+    todo = np.flatnonzero(paren >= off[:-1])
+    while len(todo):
+        todo = todo[data[paren[todo]] != 0x28]
+        paren[todo] -= 1
+        todo = todo[paren[todo] >= off[:-1][todo]]
+    return _substrings(fulls, paren + 1 - off[:-1], np.diff(off) - 1)
+
+
+def _in_row(rows: np.ndarray, codes, sets: np.ndarray, size: int) -> np.ndarray:
+    """Per item: whether its row's set holds it (``codes``: into one list of ``size`` distinct strings, null:
+    in no set; ``sets``: the sorted row * size + code of every row's set's strings)."""
+    c = _np(pc.fill_null(codes, -1)).astype(np.int64)
+    key = rows * size + c
+    at = np.minimum(np.searchsorted(sets, key), max(len(sets) - 1, 0))
+    return (c >= 0) & (sets[at] == key) if len(sets) else np.zeros(len(key), dtype=bool)
+
+
+def author_window(A: pa.Array, F: pa.Array, L: pa.Array, W: pa.Array, C: pa.Array | None, author_key,
+                  char_refs: bool = True) -> AuthorWindow:
+    """The regular rows of a window and their authors (see the module's docstring), from its raw Authors,
+    Author full names, Affiliations, Authors with affiliations and Correspondence Address columns
+    (``char_refs`` False: the window has no "&#" anywhere)."""
+    global _MISSING
+    if _MISSING is None:
+        from .scopus import MISSING
+        _MISSING = pa.array(sorted(MISSING), type=pa.string())
+    from .scopus import split_author_entry
+    n = len(A)
+    regular = np.ones(n, dtype=bool)
+    if char_refs:   # (a character reference is unescaped by _convert: such rows go its way)
+        for c in [A, F, L, W] + ([C] if C is not None else []):
+            regular &= ~_np(pc.fill_null(pc.match_substring(c, "&#"), True))
+    A, F, L, W = (_stripped(c) for c in (A, F, L, W))
+    for c in (A, F, L, W):
+        regular &= ~_np(pc.is_in(c, value_set=_MISSING))
+    lens = [_np(pc.binary_length(c)) for c in (A, F, L, W)]
+    regular &= (lens[0] > 0) & (lens[1] > 0) & ((lens[2] > 0) == (lens[3] > 0))
+    with_affs = lens[2] > 0
+    # names: none ending in "," nor "[no author name available]"
+    a_row, names, a_count, clean = _items(A)
+    ok = ~_match(names, _NO_AUTHOR) & ~_np(pc.ends_with(names, ","))
+    regular &= clean & _all(ok, a_row, n)
+    # full names: one per name, each "name (digits)"
+    f_row, fulls, f_count, clean = _items(F)
+    regular &= clean & _all(_match(fulls, _FULL), f_row, n) & (f_count == a_count)
+    # entries: one per name
+    w_row, entries, w_count, clean_w = _items(W)
+    l_row, affs, _, clean_l = _items(L)
+    regular &= ~with_affs | (clean_w & clean_l & (w_count == a_count))
+    # the regular rows' authors (and entries, one per author where the row has affiliations)
+    keep_a = regular[a_row]
+    names, a_row = names.filter(pa.array(keep_a)), a_row[keep_a]
+    fulls = fulls.filter(pa.array(keep_a))   # (f_count == a_count in these rows: the items line up)
+    ids = _ids(fulls)
+    nA = len(names)
+    counts = np.where(regular, a_count, 0)
+    a_hi = np.cumsum(counts)
+    a_lo = a_hi - counts
+    aff_row = regular & with_affs
+    keep_w = aff_row[w_row]
+    entries, e_row = entries.filter(pa.array(keep_w)), w_row[keep_w]
+    e_author = np.flatnonzero(aff_row[a_row])   # each entry's author (entries of a row follow its names)
+    keep_l = aff_row[l_row]
+    affs, l_row = affs.filter(pa.array(keep_l)), l_row[keep_l]
+    # the usual entry is its name, ", " and one or two of its row's affiliations: what split_author_entry
+    # gives it is found on arrays when (for a name of two segments "s0, s1") s1 starts no affiliation of
+    # the row; the name's first test then fails (an affiliation "s1, ..." would start with s1), and its
+    # search starts at the first segment after the name
+    e_names = names.take(pa.array(e_author, type=pa.int64()))
+    starts, name_len = _starts_with_name(entries, e_names)
+    e_len = np.diff(_bytes(entries)[0])
+    rest = _substrings(entries, name_len + 2, np.where(starts, e_len, 0))
+    commas = _np(pc.count_substring(e_names, ","))
+    distinct = pc.unique(affs)
+    size = len(distinct)
+    a_code = _np(pc.index_in(affs, value_set=distinct)).astype(np.int64)
+    plain = _match(distinct, _PLAIN)
+    row_sets = np.sort(l_row * size + a_code)
+    a_len = np.diff(_bytes(affs)[0])
+
+    def known(rows, strings):
+        """(whether each string is one of its row's affiliations, and a plain one; its distinct code)"""
+        codes = pc.index_in(strings, value_set=distinct)
+        c = _np(pc.fill_null(codes, 0)).astype(np.int64)
+        return _in_row(rows, codes, row_sets, size) & (plain[c] if size else False), c
+    usual = starts & _match(e_names, _NAME) & (commas <= 1)
+    two_seg = np.flatnonzero(usual & (commas == 1))
+    if len(two_seg):
+        firsts = _stripped(pc.list_element(pc.split_pattern(distinct, ",", max_splits=1), 0))
+        f_distinct = pc.unique(firsts)
+        f_code = _np(pc.index_in(firsts, value_set=f_distinct)).astype(np.int64)
+        two_names = e_names.take(pa.array(two_seg, type=pa.int64()))
+        cut = _np(pc.find_substring(two_names, ", "))
+        s1 = _substrings(two_names, cut + 2, np.diff(_bytes(two_names)[0]))
+        usual[two_seg] &= ~_in_row(e_row[two_seg], pc.index_in(s1, value_set=f_distinct),
+                                   np.sort(l_row * len(f_distinct) + f_code[a_code]), len(f_distinct))
+    fast, _ = known(e_row, rest)
+    fast &= usual
+    # one affiliation: the rest is one (_tile's first test); two: the rest is "a, b", both known, and of the
+    # places where the rest can be cut after a segment, only the one after a gives a known string (the
+    # search takes the longest known string first, and b is then known whole)
+    pair = np.flatnonzero(usual & ~fast)
+    pair_codes = None
+    if len(pair):
+        cand = rest.take(pa.array(pair, type=pa.int64()))
+        off, data = _bytes(cand)
+        lo, hi = off[0], off[-1]
+        at = np.flatnonzero((data[lo:hi - 1] == 0x2C) & (data[lo + 1:hi] == 0x20)) + lo   # each ", "
+        owner = np.searchsorted(off, at, side="right") - 1
+        # (only a cut as long as one of the row's affiliations can give one)
+        cut = at - off[owner]
+        longest = int(a_len.max()) + 1
+        lengths = np.sort(l_row * longest + a_len)
+        q = e_row[pair][owner] * longest + cut
+        fits = lengths[np.minimum(np.searchsorted(lengths, q), len(lengths) - 1)] == q
+        at, owner, cut = at[fits], owner[fits], cut[fits]
+        prefix = _substrings(cand.take(pa.array(owner, type=pa.int64())), np.zeros(len(at), dtype=np.int64), cut)
+        is_known, p_code = known(e_row[pair][owner], prefix)
+        hits = np.bincount(owner, weights=is_known, minlength=len(pair))
+        one = np.flatnonzero(is_known)
+        one = one[hits[owner[one]] == 1]   # (the cut of each entry with exactly one known prefix)
+        whose = owner[one]
+        second = _substrings(cand.take(pa.array(whose, type=pa.int64())), at[one] - off[whose] + 2,
+                             np.diff(off)[whose])
+        b_known, b_code = known(e_row[pair][whose], second)
+        ok = b_known & (b_code != p_code[one])   # (the same affiliation twice would be one)
+        pair = pair[whose[ok]]
+        pair_codes = np.stack([p_code[one][ok], b_code[ok]], axis=1).ravel()
+    # the other entries: split_author_entry itself, with its row's affiliations
+    done = fast.copy()
+    done[pair] = True
+    slow = np.flatnonzero(~done)
+    slow_affs: dict = {}
+    if len(slow):
+        from .scopus import first_segments
+        rows_slow = np.unique(e_row[slow])
+        at = np.flatnonzero(np.isin(l_row, rows_slow))
+        by_row: dict = {}
+        for r, a in zip(l_row[at].tolist(), affs.take(pa.array(at, type=pa.int64())).to_pylist()):
+            by_row.setdefault(r, []).append(a)
+        sets = {}
+        for k, r, e in zip(slow.tolist(), e_row[slow].tolist(),
+                           entries.take(pa.array(slow, type=pa.int64())).to_pylist()):
+            if r not in sets:
+                kn = set(by_row.get(r, ()))
+                sets[r] = (kn, first_segments(kn))
+            got, seen = [], set()
+            for a in split_author_entry(e, *sets[r])[1]:
+                if a not in seen:
+                    seen.add(a)
+                    got.append(a)
+            slow_affs[k] = got
+    # authorship rows: one per author without affiliations or with one, else one per affiliation; each
+    # row's address is taken from [the entries' rests, the pairs' two, the slow entries' strings] (-1: none)
+    per_author = np.ones(nA, dtype=np.int64)
+    per_author[e_author[pair]] = 2
+    for k, got in slow_affs.items():
+        per_author[e_author[k]] = max(len(got), 1)
+    s_author = np.repeat(np.arange(nA), per_author)
+    first_s = np.cumsum(per_author) - per_author
+    src = np.full(len(s_author), -1, dtype=np.int64)
+    src[first_s[e_author[fast]]] = np.flatnonzero(fast)
+    pieces = [rest]
+    base = len(rest)
+    if len(pair):
+        rows_of = first_s[e_author[pair]]
+        src[rows_of] = base + 2 * np.arange(len(pair))
+        src[rows_of + 1] = base + 2 * np.arange(len(pair)) + 1
+        pieces.append(distinct.take(pa.array(pair_codes, type=pa.int64())))
+        base += 2 * len(pair)
+    extra: list = []
+    for k, got in slow_affs.items():
+        f = first_s[e_author[k]]
+        src[f:f + len(got)] = range(base + len(extra), base + len(extra) + len(got))
+        extra += got
+    if extra:
+        pieces.append(pa.array(extra, type=pa.string()))
+    pool = pa.concat_arrays(pieces) if len(pieces) > 1 else rest
+    s_raw = pool.take(pa.array(src, mask=src < 0, type=pa.int64()))
+    # the corresponding author: the first whose name's key is the key of the address's first item
+    corr = np.zeros(nA, dtype=bool)
+    if C is not None:
+        C = _stripped(C)
+        rows = np.flatnonzero(regular & (_np(pc.binary_length(C)) > 0) & ~_np(pc.is_in(C, value_set=_MISSING)))
+        for r, c in zip(rows.tolist(), C.take(pa.array(rows, type=pa.int64())).to_pylist()):
+            cname = author_key(c.split(";", 1)[0])
+            if cname:
+                lo, hi = int(a_lo[r]), int(a_hi[r])
+                for j, name in enumerate(names[lo:hi].to_pylist()):
+                    if author_key(name) == cname:
+                        corr[lo + j] = True
+                        break
+    w = AuthorWindow()
+    w.regular, w.names, w.fulls, w.ids, w.corr = regular, names, fulls, ids, corr
+    w.a_lo, w.a_hi = a_lo, a_hi
+    rows_per = np.bincount(a_row, weights=per_author, minlength=n).astype(np.int64)
+    w.s_hi = np.cumsum(rows_per)
+    w.s_lo = w.s_hi - rows_per
+    w.s_author, w.s_raw = s_author, s_raw
+    return w
