@@ -234,7 +234,7 @@ def author_window(A: pa.Array, F: pa.Array, L: pa.Array, W: pa.Array, C: pa.Arra
     # the regular rows' authors (and entries, one per author where the row has affiliations)
     keep_a = regular[a_row]
     names, a_row = names.filter(pa.array(keep_a)), a_row[keep_a]
-    fulls = fulls.filter(pa.array(keep_a))   # (f_count == a_count in these rows: the items line up)
+    fulls = fulls.filter(pa.array(regular[f_row]))   # (f_count == a_count in these rows: the items line up)
     ids = _ids(fulls)
     nA = len(names)
     counts = np.where(regular, a_count, 0)
