@@ -12,7 +12,7 @@ import pytest
 from collabnet.read.chunks import chunk_part
 from collabnet.read.common import FileReport
 
-from conftest import REAL
+from conftest import REAL, SHARED
 
 sc = importlib.import_module("collabnet.read.scopus")
 sa = importlib.import_module("collabnet.read.scopus_authors")
@@ -51,7 +51,7 @@ def _field(items, rng):
     return text
 
 
-def _row(rng, i):
+def _row(rng, i, old):
     n = rng.choice([1, 1, 2, 3, 4, 6])
     people = [rng.choice(NAMES) for _ in range(n)]
     names = [p[0] for p in people]
@@ -74,9 +74,13 @@ def _row(rng, i):
         row_affs = AFFS[:2] + AFFS[3:4]
     elif special < 0.2:  # "D., ..." and "...": which one an author "Jansen, D." has depends on the first test
         row_affs = AFFS[4:6] + AFFS[:1]
-        names[0], fulls[0] = rng.choice([("Jansen, D.", "Jansen, Dirk (1)"), ("Jansen,D.", "Jansen, Dirk (1)")])
+        names[0] = rng.choice(["Jansen, D.", "Jansen,D."])
+        fulls[:1] = ["Jansen, Dirk (1)"]
     elif special < 0.25:  # two cuts of one entry with known first parts: the longer one's rest is two more
         row_affs = AFFS[:2] + [AFFS[3], AFFS[9], "Keio Hospital, " + AFFS[3] + ", " + AFFS[9]]
+    elif special < 0.3:   # "Jansen, D., " then "D., ..." and another: also one affiliation after "D., "
+        row_affs = [AFFS[4], AFFS[2], AFFS[5] + ", " + AFFS[2]]
+        names[0] = "Jansen, D."
     entries = []
     for name in names:
         k = rng.random()
@@ -89,7 +93,13 @@ def _row(rng, i):
             mine = [AFFS[5]] if rng.random() < 0.5 else [AFFS[5], AFFS[0]]
         elif special < 0.25 and name == names[0]:
             mine = [AFFS[1], AFFS[3], AFFS[9]]
-        entries.append(", ".join([name] + mine))
+        elif special < 0.3 and name == names[0]:
+            mine = [AFFS[5], AFFS[2]]   # (the name's "D." starts the first one)
+        k = rng.random()
+        # (now and then no name, or a name followed by no space, two, or a no-break space)
+        lead = "" if k < 0.03 else name
+        glue = ", " if k < 0.9 else "," if k < 0.93 else ",  " if k < 0.96 else ",\u00a0"
+        entries.append(glue.join([lead] + mine[:1]) + "".join(", " + m for m in mine[1:]) if mine else name)
     if rng.random() < 0.03 and len(entries) > 1:
         entries = entries[:-1]
     L, W = _field(row_affs, rng), _field(entries, rng)
@@ -108,22 +118,30 @@ def _row(rng, i):
     corr = ("" if k < 0.4 else f"{names[-1]}; {row_affs[0]}; email: x@y.org" if k < 0.7 else
             f"{people[0][1].split(', ')[1][0]}. {names[0].split(',')[0]}; somewhere" if k < 0.85 else
             "N/A" if k < 0.9 else "Nobody; nowhere")
-    A = _field(names, rng)
+    if old:   # the earlier layout: "Tanaka H., Li L." (now and then with ";"), ids "111;222;"
+        A = ", ".join(nm.replace(", ", " ", 1) for nm in names) if rng.random() < 0.95 else _field(names, rng)
+        I = ";".join(ids) + rng.choice([";", ";", "", "; ", ";;"])
+        if rng.random() < 0.03:
+            I = ";".join(ids[1:]) + ";"
+    else:
+        A, I = _field(names, rng), "; ".join(ids)
     if rng.random() < 0.02:
         A = ""
     elif rng.random() < 0.03:
         A = "N/A"   # (a missing-value mark: the names come from the full names)
-    return [A, _field(fulls, rng), "; ".join(ids), f"Paper {i}", "2020", "Journal", f"10.1/x.{i}", L, W,
+    return [A, _field(fulls, rng), I, f"Paper {i}", "2020", "Journal", f"10.1/x.{i}", L, W,
             "Ref A, (2019) J, 1; Ref B, 10.2/y", corr, "Article", f"2-s2.0-{i}"]
 
 
-def _made_up(tmp_path, rows=600, seed=7):
+def _made_up(tmp_path, rows=600, seed=7, old=False):
+    """Made-up rows; ``old``: the pre-2023 layout (no full names; names "Tanaka H.", comma-separated)."""
     rng = random.Random(seed)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(HEADER)
+    w.writerow([h for h in HEADER if h != "Author full names"] if old else HEADER)
     for i in range(rows):
-        w.writerow(_row(rng, i))
+        row = _row(rng, i, old)
+        w.writerow(row[:1] + row[2:] if old else row)
     p = tmp_path / "authors.csv"
     p.write_text(out.getvalue(), encoding="utf-8")
     return p
@@ -166,9 +184,10 @@ def _spy(monkeypatch):
     return seen
 
 
+@pytest.mark.parametrize("old", [False, True])
 @pytest.mark.parametrize("window", [3000, 40000, 1 << 22])
-def test_columnar_authors_equal_the_row_by_row_ones(tmp_path, monkeypatch, window):
-    p = _made_up(tmp_path)
+def test_columnar_authors_equal_the_row_by_row_ones(tmp_path, monkeypatch, window, old):
+    p = _made_up(tmp_path, old=old)
     expected = _records(p, False, monkeypatch, window)
     seen = _spy(monkeypatch)
     got = _records(p, True, monkeypatch, window)
@@ -222,3 +241,21 @@ def test_real_scopus_files_give_the_same_parts(monkeypatch):
                 digests.append(repr(exc))
         assert digests[0] == digests[1], path.name
     assert seen["regular"] > 900   # (the real files' new-layout rows take the columnar path)
+
+
+SEED = SHARED / "data" / "seedworld" / "jpnl"
+
+
+@pytest.mark.skipif(not (SEED / "scopus.csv").is_file(), reason="needs ../shared/data/seedworld")
+@pytest.mark.parametrize("name", ["scopus.csv", "scopus_2021layout.csv"])
+def test_every_seed_world_row_takes_the_columnar_path(monkeypatch, name):
+    """The planted world's 5,244 rows (both layouts): every row regular, every entry (one or two
+    affiliations) found on arrays, none left to split_author_entry."""
+    monkeypatch.setattr(R, "SPLIT_FROM_BYTES", 1 << 62)
+    seen = _spy(monkeypatch)
+    path = str(SEED / name)
+    rep = FileReport(path)
+    parts = list(R.file_parts(path, None, rep, None))
+    assert rep.records == seen["rows"] == seen["regular"] == 5244
+    assert seen["slow"] == 0
+    assert sum(len(p.works) for p in parts) == 5244

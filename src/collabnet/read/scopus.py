@@ -340,8 +340,9 @@ class ArrowRows:
         self.refs_col = rc if rc is not None and rc in self.read and rc != self.width - 1 else None
         # the author fields stay in Arrow for the rows the columnar author path takes (scopus_authors)
         au = [layout.cols.get(c) for c in _AUTHOR_COLS]
-        self.author_cols = au if (COLUMNAR and layout.new_layout and None not in au[:4] and
-                                  self.width - 1 not in au) else None
+        self.new_layout = layout.new_layout   # (the full names carry the ids; the earlier layout has none)
+        need = [au[0], au[3], au[4]] + ([au[1]] if layout.new_layout else [])
+        self.author_cols = au if COLUMNAR and None not in need and self.width - 1 not in au else None
         self.buf = b""       # bytes read and not parsed yet (they start a row)
         self.rows = iter(())  # (row, line_num after it) of the window parsed last
         self.csv = None      # the csv module's reader, once a window failed
@@ -465,7 +466,9 @@ class ArrowRows:
         arrays = [table.column(self.read.index(c)) if c is not None else None for c in au]
         arrays = [a.combine_chunks() if a is not None and a.num_chunks != 1 else a.chunk(0) if a is not None
                   else None for a in arrays]
-        win = author_window(*arrays, author_key, char_refs=self._char_refs)
+        A, F, I, L, W, C = arrays
+        win = author_window(A, F, None if self.new_layout else I, L, W, C, author_key, new_layout=self.new_layout,
+                            char_refs=self._char_refs)
         regular = win.regular
         other = np.flatnonzero(~regular)
         take = pa.array(other, type=pa.int64())
@@ -573,7 +576,8 @@ def _certain_row_ends(data: bytes, eof: bool) -> tuple[list, list]:
 # first half's reader coming to SPLIT_MARK as a row of its own proves that the csv module, reading the
 # whole file, would start a row there too; a file with stray quotes fails that check and is read whole.
 COLUMNAR = True  # the author fields of regular rows on Arrow arrays (scopus_authors), with ARROW
-_AUTHOR_COLS = ("Authors", "Author full names", "Affiliations", "Authors with affiliations", "Correspondence Address")
+_AUTHOR_COLS = ("Authors", "Author full names", "Author(s) ID", "Affiliations", "Authors with affiliations",
+                "Correspondence Address")
 ARROW = True  # parse the rows with pyarrow where it reads them as the csv module does (see ArrowRows)
 SPLIT_MARK = "\ue000collabnet: the first half of the file ends here\ue000"
 SPLIT_SEARCH = 64 * 2 ** 20  # how far past the middle to look for a row end before giving up

@@ -36,7 +36,7 @@ _MISSING = None  # set from scopus.MISSING on first use (no import cycle)
 
 class AuthorWindow:
     """The authors of the regular rows of a window (``regular[r]``): author ``j`` has ``names[j]``,
-    ``fulls[j]`` (its "Author full names" item), ``ids[j]``, ``corr[j]``; row ``r``'s authors are ``a_lo[r]:a_hi[r]``, its authorship
+    ``fulls[j]`` (its "Author full names" item; None: the earlier layout, without them), ``ids[j]``, ``corr[j]``; row ``r``'s authors are ``a_lo[r]:a_hi[r]``, its authorship
     rows ``s_lo[r]:s_hi[r]``; authorship row ``s`` is author ``s_author[s]``'s, address ``s_raw[s]``
     (null: none)."""
 
@@ -64,16 +64,16 @@ class AuthorSlice:
             return self.authors()[k]
         from .scopus import full_name_id
         w, j = self.win, int(self.win.a_lo[self.row])   # (the first author: what dedup_keys reads)
-        return new_author(w.names[j].as_py(), full_name_id(w.fulls[j].as_py())[0], w.ids[j].as_py(),
-                          corresponding=bool(w.corr[j]))
+        full = full_name_id(w.fulls[j].as_py())[0] if w.fulls is not None else None
+        return new_author(w.names[j].as_py(), full, w.ids[j].as_py(), corresponding=bool(w.corr[j]))
 
     def authors(self) -> list[dict]:
         from .scopus import full_name_id
         w, r = self.win, self.row
         lo, hi = int(w.a_lo[r]), int(w.a_hi[r])
-        out = [new_author(n, full_name_id(f)[0], i, corresponding=bool(c)) for n, f, i, c in
-               zip(w.names[lo:hi].to_pylist(), w.fulls[lo:hi].to_pylist(), w.ids[lo:hi].to_pylist(),
-                   w.corr[lo:hi].tolist())]
+        fulls = [full_name_id(f)[0] for f in w.fulls[lo:hi].to_pylist()] if w.fulls is not None else [None] * (hi - lo)
+        out = [new_author(n, f, i, corresponding=bool(c)) for n, f, i, c in
+               zip(w.names[lo:hi].to_pylist(), fulls, w.ids[lo:hi].to_pylist(), w.corr[lo:hi].tolist())]
         s_lo, s_hi = int(w.s_lo[r]), int(w.s_hi[r])
         for j, raw in zip(w.s_author[s_lo:s_hi].tolist(), w.s_raw[s_lo:s_hi].to_pylist()):
             if raw is not None:
@@ -117,11 +117,11 @@ def _stripped(col: pa.Array) -> pa.Array:
     return strip_strings(col)[0]
 
 
-def _items(field: pa.Array):
+def _items(field: pa.Array, sep: str = "; "):
     """(each item's row, the items, the items' count per row, per row: whether its items are what splitting
-    the (stripped) field on ";" and stripping each item gives, none empty) of "; "-separated fields."""
+    the (stripped) field on ";" (``sep`` "; "), or on ", ", and stripping each item gives, none empty)."""
     from .chunks import _odd_edges
-    lists = pc.split_pattern(field, "; ")
+    lists = pc.split_pattern(field, sep)
     counts = _np(pc.list_value_length(lists)).astype(np.int64)
     row_of, items = np.repeat(np.arange(len(field)), counts), pc.list_flatten(lists)
     # an item is clean unless empty or with an edge character that str.strip might take: only those
@@ -130,7 +130,9 @@ def _items(field: pa.Array):
     bad = np.zeros(len(items), dtype=bool)
     if len(odd):
         bad[odd] = [not v or v.strip() != v for v in items.take(pa.array(odd, type=pa.int64())).to_pylist()]
-    clean = ~_match(field, _LONE_SEMICOLON) & (np.bincount(row_of, weights=bad, minlength=len(field)) == 0)
+    clean = np.bincount(row_of, weights=bad, minlength=len(field)) == 0
+    if sep == "; ":
+        clean &= ~_match(field, _LONE_SEMICOLON)
     return row_of, items, counts, clean
 
 
@@ -165,17 +167,6 @@ def _substrings(arr: pa.Array, lo: np.ndarray, hi: np.ndarray) -> pa.Array:
     return view.take(pa.array(np.arange(m, dtype=np.int64) * 3 + 1))
 
 
-def _starts_with_name(entries: pa.Array, names: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(per entry: whether it starts with its name and ", ", the name's length in bytes)."""
-    eo, ed = _bytes(entries)
-    ln = np.diff(_bytes(names)[0])
-    ok = np.diff(eo) >= ln + 2
-    at = eo[:-1] + ln
-    ok[ok] = (ed[at[ok]] == 0x2C) & (ed[at[ok] + 1] == 0x20)
-    ok &= _np(pc.equal(_substrings(entries, np.zeros(len(ln), dtype=np.int64), ln), names))
-    return ok, ln
-
-
 def _ids(fulls: pa.Array) -> pa.Array:
     """The digits between the last "(" and the closing ")" of each "name (digits)" (all matched _FULL)."""
     off, data = _bytes(fulls)
@@ -190,6 +181,38 @@ def _ids(fulls: pa.Array) -> pa.Array:
     return _substrings(fulls, paren + 1 - off[:-1], np.diff(off) - 1)
 
 
+def _two(cands: np.ndarray, texts: pa.Array, e_row: np.ndarray, known, l_row: np.ndarray, a_len: np.ndarray):
+    """(the entries of ``cands`` whose text is two known affiliations "a, b" as split_author_entry's search
+    cuts it, the codes of a and b, two per entry): of the places where the text can be cut after a
+    segment, a is the only one giving a known string, and b is known.  (Only cuts as long as one of the
+    row's affiliations are looked at.)"""
+    none = np.zeros(0, dtype=np.int64)
+    if not len(cands) or not len(a_len):
+        return none, none
+    cand = texts.take(pa.array(cands, type=pa.int64()))
+    off, data = _bytes(cand)
+    lo, hi = off[0], off[-1]
+    at = np.flatnonzero((data[lo:hi - 1] == 0x2C) & (data[lo + 1:hi] == 0x20)) + lo   # each ", "
+    owner = np.searchsorted(off, at, side="right") - 1
+    cut = at - off[owner]
+    longest = int(a_len.max()) + 1
+    lengths = np.sort(l_row * longest + a_len)
+    rows = e_row[cands]
+    q = rows[owner] * longest + cut
+    fits = lengths[np.minimum(np.searchsorted(lengths, q), len(lengths) - 1)] == q
+    at, owner, cut = at[fits], owner[fits], cut[fits]
+    prefix = _substrings(cand.take(pa.array(owner, type=pa.int64())), np.zeros(len(at), dtype=np.int64), cut)
+    is_known, a_code = known(rows[owner], prefix)
+    hits = np.bincount(owner, weights=is_known, minlength=len(cands))
+    one = np.flatnonzero(is_known)
+    one = one[hits[owner[one]] == 1]
+    whose = owner[one]
+    rest = _substrings(cand.take(pa.array(whose, type=pa.int64())), at[one] - off[whose] + 2, np.diff(off)[whose])
+    b_known, b_code = known(rows[whose], rest)
+    ok = b_known & (b_code != a_code[one])   # (the same affiliation twice would be one)
+    return cands[whose[ok]], np.stack([a_code[one][ok], b_code[ok]], axis=1).ravel()
+
+
 def _in_row(rows: np.ndarray, codes, sets: np.ndarray, size: int) -> np.ndarray:
     """Per item: whether its row's set holds it (``codes``: into one list of ``size`` distinct strings, null:
     in no set; ``sets``: the sorted row * size + code of every row's set's strings)."""
@@ -199,11 +222,11 @@ def _in_row(rows: np.ndarray, codes, sets: np.ndarray, size: int) -> np.ndarray:
     return (c >= 0) & (sets[at] == key) if len(sets) else np.zeros(len(key), dtype=bool)
 
 
-def author_window(A: pa.Array, F: pa.Array, L: pa.Array, W: pa.Array, C: pa.Array | None, author_key,
-                  char_refs: bool = True) -> AuthorWindow:
+def author_window(A: pa.Array, F: pa.Array | None, I: pa.Array | None, L: pa.Array, W: pa.Array,
+                  C: pa.Array | None, author_key, new_layout: bool = True, char_refs: bool = True) -> AuthorWindow:
     """The regular rows of a window and their authors (see the module's docstring), from its raw Authors,
-    Author full names, Affiliations, Authors with affiliations and Correspondence Address columns
-    (``char_refs`` False: the window has no "&#" anywhere)."""
+    Author full names (the 2023+ layout) or Author(s) ID (the earlier one), Affiliations, Authors with
+    affiliations and Correspondence Address columns (``char_refs`` False: the window has no "&#")."""
     global _MISSING
     if _MISSING is None:
         from .scopus import MISSING
@@ -211,22 +234,38 @@ def author_window(A: pa.Array, F: pa.Array, L: pa.Array, W: pa.Array, C: pa.Arra
     from .scopus import split_author_entry
     n = len(A)
     regular = np.ones(n, dtype=bool)
+    ids_col = F if new_layout else I
     if char_refs:   # (a character reference is unescaped by _convert: such rows go its way)
-        for c in [A, F, L, W] + ([C] if C is not None else []):
-            regular &= ~_np(pc.fill_null(pc.match_substring(c, "&#"), True))
-    A, F, L, W = (_stripped(c) for c in (A, F, L, W))
-    for c in (A, F, L, W):
+        for c in (A, ids_col, L, W, C):
+            if c is not None:
+                regular &= ~_np(pc.fill_null(pc.match_substring(c, "&#"), True))
+    if ids_col is None:   # (the earlier layout without Author(s) ID: no ids)
+        ids_col = pa.array(["-"] * n, type=pa.string())
+    A, ids_col, L, W = (_stripped(c) for c in (A, ids_col, L, W))
+    for c in (A, ids_col, L, W):
         regular &= ~_np(pc.is_in(c, value_set=_MISSING))
-    lens = [_np(pc.binary_length(c)) for c in (A, F, L, W)]
+    lens = [_np(pc.binary_length(c)) for c in (A, ids_col, L, W)]
     regular &= (lens[0] > 0) & (lens[1] > 0) & ((lens[2] > 0) == (lens[3] > 0))
     with_affs = lens[2] > 0
-    # names: none ending in "," nor "[no author name available]"
-    a_row, names, a_count, clean = _items(A)
+    # names (scopus._split_authors): split on ";" (the earlier layout: on ", " when the field has no ";"),
+    # none ending in "," nor "[no author name available]"
+    if new_layout:
+        a_row, names, a_count, clean = _items(A)
+    else:
+        a_row, names, a_count, clean = _items(A, ", ")
+        clean &= ~_np(pc.match_substring_regex(A, ";"))   # (those are split on ";": left to _convert)
     ok = ~_match(names, _NO_AUTHOR) & ~_np(pc.ends_with(names, ","))
     regular &= clean & _all(ok, a_row, n)
-    # full names: one per name, each "name (digits)"
-    f_row, fulls, f_count, clean = _items(F)
-    regular &= clean & _all(_match(fulls, _FULL), f_row, n) & (f_count == a_count)
+    if new_layout:   # full names: one per name, each "name (digits)"
+        f_row, fulls, f_count, clean = _items(ids_col)
+        regular &= clean & _all(_match(fulls, _FULL), f_row, n) & (f_count == a_count)
+    elif I is not None:   # ids: the Author(s) ID items (split on ";", stripped, the empty ones dropped), one per name
+        lists = pc.split_pattern(ids_col, ";")
+        f_row = np.repeat(np.arange(n), _np(pc.list_value_length(lists)).astype(np.int64))
+        items = _stripped(pc.list_flatten(lists))
+        some = _np(pc.binary_length(items)) > 0
+        items, f_row = items.filter(pa.array(some)), f_row[some]
+        regular &= np.bincount(f_row, minlength=n) == a_count
     # entries: one per name
     w_row, entries, w_count, clean_w = _items(W)
     l_row, affs, _, clean_l = _items(L)
@@ -234,8 +273,12 @@ def author_window(A: pa.Array, F: pa.Array, L: pa.Array, W: pa.Array, C: pa.Arra
     # the regular rows' authors (and entries, one per author where the row has affiliations)
     keep_a = regular[a_row]
     names, a_row = names.filter(pa.array(keep_a)), a_row[keep_a]
-    fulls = fulls.filter(pa.array(regular[f_row]))   # (f_count == a_count in these rows: the items line up)
-    ids = _ids(fulls)
+    if new_layout:
+        fulls = fulls.filter(pa.array(regular[f_row]))   # (f_count == a_count in these rows: the items line up)
+        ids = _ids(fulls)
+    else:
+        ids = items.filter(pa.array(regular[f_row])) if I is not None else pa.nulls(len(names), type=pa.string())
+        fulls = None
     nA = len(names)
     counts = np.where(regular, a_count, 0)
     a_hi = np.cumsum(counts)
@@ -246,73 +289,62 @@ def author_window(A: pa.Array, F: pa.Array, L: pa.Array, W: pa.Array, C: pa.Arra
     e_author = np.flatnonzero(aff_row[a_row])   # each entry's author (entries of a row follow its names)
     keep_l = aff_row[l_row]
     affs, l_row = affs.filter(pa.array(keep_l)), l_row[keep_l]
-    # the usual entry is its name, ", " and one or two of its row's affiliations: what split_author_entry
-    # gives it is found on arrays when (for a name of two segments "s0, s1") s1 starts no affiliation of
-    # the row; the name's first test then fails (an affiliation "s1, ..." would start with s1), and its
-    # search starts at the first segment after the name
-    e_names = names.take(pa.array(e_author, type=pa.int64()))
-    starts, name_len = _starts_with_name(entries, e_names)
-    e_len = np.diff(_bytes(entries)[0])
-    rest = _substrings(entries, name_len + 2, np.where(starts, e_len, 0))
-    commas = _np(pc.count_substring(e_names, ","))
     distinct = pc.unique(affs)
     size = len(distinct)
     a_code = _np(pc.index_in(affs, value_set=distinct)).astype(np.int64)
     plain = _match(distinct, _PLAIN)
     row_sets = np.sort(l_row * size + a_code)
     a_len = np.diff(_bytes(affs)[0])
+    firsts = _stripped(pc.list_element(pc.split_pattern(distinct, ",", max_splits=1), 0))   # (first_segments)
+    f_distinct = pc.unique(firsts)
+    first_sets = np.sort(l_row * len(f_distinct) + _np(pc.index_in(firsts, value_set=f_distinct)).astype(np.int64)[a_code])
 
     def known(rows, strings):
         """(whether each string is one of its row's affiliations, and a plain one; its distinct code)"""
         codes = pc.index_in(strings, value_set=distinct)
         c = _np(pc.fill_null(codes, 0)).astype(np.int64)
         return _in_row(rows, codes, row_sets, size) & (plain[c] if size else False), c
-    usual = starts & _match(e_names, _NAME) & (commas <= 1)
-    two_seg = np.flatnonzero(usual & (commas == 1))
-    if len(two_seg):
-        firsts = _stripped(pc.list_element(pc.split_pattern(distinct, ",", max_splits=1), 0))
-        f_distinct = pc.unique(firsts)
-        f_code = _np(pc.index_in(firsts, value_set=f_distinct)).astype(np.int64)
-        two_names = e_names.take(pa.array(two_seg, type=pa.int64()))
-        cut = _np(pc.find_substring(two_names, ", "))
-        s1 = _substrings(two_names, cut + 2, np.diff(_bytes(two_names)[0]))
-        usual[two_seg] &= ~_in_row(e_row[two_seg], pc.index_in(s1, value_set=f_distinct),
-                                   np.sort(l_row * len(f_distinct) + f_code[a_code]), len(f_distinct))
-    fast, _ = known(e_row, rest)
-    fast &= usual
-    # one affiliation: the rest is one (_tile's first test); two: the rest is "a, b", both known, and of the
-    # places where the rest can be cut after a segment, only the one after a gives a known string (the
-    # search takes the longest known string first, and b is then known whole)
-    pair = np.flatnonzero(usual & ~fast)
-    pair_codes = None
-    if len(pair):
-        cand = rest.take(pa.array(pair, type=pa.int64()))
-        off, data = _bytes(cand)
-        lo, hi = off[0], off[-1]
-        at = np.flatnonzero((data[lo:hi - 1] == 0x2C) & (data[lo + 1:hi] == 0x20)) + lo   # each ", "
-        owner = np.searchsorted(off, at, side="right") - 1
-        # (only a cut as long as one of the row's affiliations can give one)
-        cut = at - off[owner]
-        longest = int(a_len.max()) + 1
-        lengths = np.sort(l_row * longest + a_len)
-        q = e_row[pair][owner] * longest + cut
-        fits = lengths[np.minimum(np.searchsorted(lengths, q), len(lengths) - 1)] == q
-        at, owner, cut = at[fits], owner[fits], cut[fits]
-        prefix = _substrings(cand.take(pa.array(owner, type=pa.int64())), np.zeros(len(at), dtype=np.int64), cut)
-        is_known, p_code = known(e_row[pair][owner], prefix)
-        hits = np.bincount(owner, weights=is_known, minlength=len(pair))
-        one = np.flatnonzero(is_known)
-        one = one[hits[owner[one]] == 1]   # (the cut of each entry with exactly one known prefix)
-        whose = owner[one]
-        second = _substrings(cand.take(pa.array(whose, type=pa.int64())), at[one] - off[whose] + 2,
-                             np.diff(off)[whose])
-        b_known, b_code = known(e_row[pair][whose], second)
-        ok = b_known & (b_code != p_code[one])   # (the same affiliation twice would be one)
-        pair = pair[whose[ok]]
-        pair_codes = np.stack([p_code[one][ok], b_code[ok]], axis=1).ravel()
-    # the other entries: split_author_entry itself, with its row's affiliations
+    # split_author_entry's first tests, on arrays: the text after the entry's first comma (not its first
+    # character), stripped, is a known (plain) affiliation; else the text after its second comma is, and
+    # the segment between them starts no known affiliation.  The text after a comma is taken from after
+    # one space: where more is to strip, it is no affiliation (those have nothing to strip), and the
+    # tests that follow find nothing either (the entry goes to split_author_entry)
+    eo, ed = _bytes(entries)
+    e_len = np.diff(eo)
+    ed = np.append(ed, np.zeros(1, dtype=np.uint8))
+
+    def after(comma, there):
+        """Where the text after each comma starts (``there``: the entry has that comma; else its end)."""
+        space = there & (comma + 1 < e_len)
+        space[space] = ed[(eo[:-1] + comma + 1)[space]] == 0x20
+        return np.where(there, comma + 1 + space, e_len)
+    first = _np(pc.find_substring(entries, ",")).astype(np.int64)
+    rest1 = _substrings(entries, after(first, first > 0), e_len)
+    hit1, _ = known(e_row, rest1)
+    tail = _substrings(entries, first + 1, np.where(first > 0, e_len, 0))
+    second = _np(pc.find_substring(tail, ",")).astype(np.int64)
+    second = np.where(second >= 0, second + first + 1, -1)
+    # (an empty segment is in no set: the search then starts at the text after it, as rest2's tests do)
+    s1 = _stripped(_substrings(entries, first + 1, np.where(second > 0, second, 0)))
+    s1_ok = (second > 0) & ~_in_row(e_row, pc.index_in(s1, value_set=f_distinct), first_sets, len(f_distinct))
+    rest2 = _substrings(entries, after(second, s1_ok), e_len)
+    hit2, _ = known(e_row, rest2)
+    fast = hit1 | hit2
+    rest = pc.if_else(pa.array(hit1), rest1, rest2)
+    # two affiliations: split_author_entry's search from the segment after the first comma (the first
+    # segment of a known affiliation, so it is tried: rest1 "a, b"), else from the one after the second
+    # (tried when the first is known to start none: rest2 "a, b").  Its search takes the longest known
+    # string first: of the places where the text can be cut after a segment, only the one after a may
+    # give a known string, and b must then be known whole
     done = fast.copy()
-    done[pair] = True
+    pair, pair_codes = [], []
+    for there, texts in ((first > 0, rest1), (s1_ok, rest2)):
+        got, codes = _two(np.flatnonzero(~done & there), texts, e_row, known, l_row, a_len)
+        done[got] = True
+        pair.append(got)
+        pair_codes.append(codes)
+    pair, pair_codes = np.concatenate(pair), np.concatenate(pair_codes)
+    # the other entries: split_author_entry itself, with its row's affiliations
     slow = np.flatnonzero(~done)
     slow_affs: dict = {}
     if len(slow):
