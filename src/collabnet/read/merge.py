@@ -41,8 +41,10 @@ def dedup_keys(rec: dict) -> tuple:
     first-author surname)."""
     t = title_key(rec["title"])
     authors = rec["authors"]
+    # (a Scopus row's authors on arrays give their first name without making the dicts)
+    first = (authors.first_name() if hasattr(authors, "first_name") else authors[0]["name"]) if authors else None
     return (rec["doi"], rec["pmid"], rec["eid"], rec["ut"], rec["openalex_id"], t if t and rec["year"] else None,
-            rec["year"], surname_key(authors[0]["name"]) if authors else None)
+            rec["year"], surname_key(first) if authors else None)
 
 
 class Grouper:

@@ -40,7 +40,8 @@ class AuthorWindow:
     rows ``s_lo[r]:s_hi[r]``; authorship row ``s`` is author ``s_author[s]``'s, address ``s_raw[s]``
     (null: none)."""
 
-    __slots__ = ("regular", "names", "fulls", "ids", "corr", "a_lo", "a_hi", "s_author", "s_raw", "s_lo", "s_hi")
+    __slots__ = ("regular", "names", "fulls", "ids", "corr", "a_lo", "a_hi", "s_author", "s_raw", "s_lo", "s_hi",
+                 "first_names")
 
 
 class AuthorSlice:
@@ -58,6 +59,10 @@ class AuthorSlice:
 
     def __bool__(self) -> bool:
         return len(self) > 0
+
+    def first_name(self) -> str:
+        """The first author's name (what duplicates are told apart by), without making the dicts."""
+        return self.win.first_names[self.row]
 
     def __getitem__(self, k):
         if isinstance(k, slice) or k != 0:
@@ -409,6 +414,9 @@ def author_window(A: pa.Array, F: pa.Array | None, I: pa.Array | None, L: pa.Arr
     w = AuthorWindow()
     w.regular, w.names, w.fulls, w.ids, w.corr = regular, names, fulls, ids, corr
     w.a_lo, w.a_hi = a_lo, a_hi
+    w.first_names = np.empty(n, dtype=object)
+    has = np.flatnonzero(counts > 0)
+    w.first_names[has] = names.take(pa.array(a_lo[has], type=pa.int64())).to_pylist()
     rows_per = np.bincount(a_row, weights=per_author, minlength=n).astype(np.int64)
     w.s_hi = np.cumsum(rows_per)
     w.s_lo = w.s_hi - rows_per
