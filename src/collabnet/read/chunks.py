@@ -246,7 +246,7 @@ def _with_slices(heads: list, row_head: list, tails: list, row_tail: list, slice
     # their tails: each distinct address resolved once (the chunk's cache: the dict records' too)
     enc = pa.concat_arrays(raws).dictionary_encode()
     to_tail = np.array([tail_of_raw(s) for s in enc.dictionary.to_pylist()] + [0], dtype=np.int64)
-    codes = _decoded(enc.indices.fill_null(len(enc.dictionary))).to_numpy(zero_copy_only=False)
+    codes = enc.indices.fill_null(len(enc.dictionary)).to_numpy(zero_copy_only=False)
     slice_tail = to_tail[codes]
     # the dict records' rows, then all in record order
     if row_head:

@@ -1,15 +1,17 @@
 """The author fields of a window of Scopus rows on Arrow arrays (the columnar author path).
 
-A Scopus row's authors come from six fields: Authors, Author full names, Affiliations, Authors with
-affiliations and Correspondence Address (Author(s) ID is not read when the full names carry the ids).
-``scopus._convert`` works them out one author at a time in Python, about four fifths of a Scopus read.
-Most rows are regular: every field's items are separated by "; " and have no space at their edges, each
-full name ends in " (digits)", and each "Authors with affiliations" entry is its author's name, ", " and
-one of the row's affiliations.  :func:`author_window` finds the regular rows of a window and their authors
-and authorship rows on arrays, without a Python string per author; ``chunk_part`` takes the rows as
-Arrow slices.  Every row it is not sure of (a test failed, or an entry that is not its name and one known
-affiliation) goes the Python way, so the result is what ``_convert`` gives, row for row; that is checked
-against it by the tests on real and made-up files.
+A Scopus row's authors come from Authors, Author full names (the 2023+ layout; the earlier one has
+Author(s) ID instead), Affiliations, Authors with affiliations and Correspondence Address.
+``scopus._convert`` works them out one author at a time in Python, which was four fifths of a Scopus read.
+Most rows are regular: every field's items are separated as Scopus separates them with nothing to strip,
+there is one full name ("name (digits)") or id per name and one entry per name, and each entry of
+Authors with affiliations is a name and one or two of the row's affiliations.  :func:`author_window`
+finds the regular rows of a window and their authors and authorship rows on arrays, without a Python
+object per author, and ``chunk_part`` takes them as Arrow slices.  An entry is split as
+``scopus.split_author_entry`` splits it (its first tests, and its search when the rest is two known
+affiliations); every other entry goes to that function, and every row not regular to ``_convert``, so
+the records and the corpus are the ones the row-by-row path gives (tested on made-up rows built to hit
+every test here, and on every real Scopus file).
 """
 from __future__ import annotations
 
@@ -26,7 +28,6 @@ _W = "".join(f"\\x{{{c:x}}}" for c in range(0x110000) if chr(c).isspace())
 # empty or has anything to strip (see _items)
 _LONE_SEMICOLON = ";(?:[^ ]|$)"   # (a regex: RE2 finds the ";" first, much faster than a substring search)
 _SEG = f"[^,;{_W}](?:[^,;]*[^,;{_W}])?"      # a comma-separated segment with nothing to strip
-_NAME = f"^{_SEG}(?:, {_SEG})?$"                # a name of one or two such segments
 _PLAIN = f"^{_SEG}(?:, {_SEG})*$"               # what scopus._plain accepts (segments joined by ", ")
 # scopus.full_name_id's "Surname, Given (digits)": the name has no line break and does not end in a space
 _FULL = f"^[^;\\n]*[^;{_W}] \\([0-9]+\\)$"
@@ -36,9 +37,10 @@ _MISSING = None  # set from scopus.MISSING on first use (no import cycle)
 
 class AuthorWindow:
     """The authors of the regular rows of a window (``regular[r]``): author ``j`` has ``names[j]``,
-    ``fulls[j]`` (its "Author full names" item; None: the earlier layout, without them), ``ids[j]``, ``corr[j]``; row ``r``'s authors are ``a_lo[r]:a_hi[r]``, its authorship
-    rows ``s_lo[r]:s_hi[r]``; authorship row ``s`` is author ``s_author[s]``'s, address ``s_raw[s]``
-    (null: none)."""
+    ``fulls[j]`` (its "Author full names" item; ``fulls`` None: the earlier layout), ``ids[j]``,
+    ``corr[j]``; row ``r``'s authors are ``a_lo[r]:a_hi[r]`` (its first one's name ``first_names[r]``), its
+    authorship rows ``s_lo[r]:s_hi[r]``; authorship row ``s`` is author ``s_author[s]``'s, address
+    ``s_raw[s]`` (null: none)."""
 
     __slots__ = ("regular", "names", "fulls", "ids", "corr", "a_lo", "a_hi", "s_author", "s_raw", "s_lo", "s_hi",
                  "first_names")
@@ -264,7 +266,7 @@ def author_window(A: pa.Array, F: pa.Array | None, I: pa.Array | None, L: pa.Arr
     if new_layout:   # full names: one per name, each "name (digits)"
         f_row, fulls, f_count, clean = _items(ids_col)
         regular &= clean & _all(_match(fulls, _FULL), f_row, n) & (f_count == a_count)
-    elif I is not None:   # ids: the Author(s) ID items (split on ";", stripped, the empty ones dropped), one per name
+    elif I is not None:   # ids: Author(s) ID's items (split on ";", stripped, the empty ones dropped), one a name
         lists = pc.split_pattern(ids_col, ";")
         f_row = np.repeat(np.arange(n), _np(pc.list_value_length(lists)).astype(np.int64))
         items = _stripped(pc.list_flatten(lists))
@@ -302,7 +304,8 @@ def author_window(A: pa.Array, F: pa.Array | None, I: pa.Array | None, L: pa.Arr
     a_len = np.diff(_bytes(affs)[0])
     firsts = _stripped(pc.list_element(pc.split_pattern(distinct, ",", max_splits=1), 0))   # (first_segments)
     f_distinct = pc.unique(firsts)
-    first_sets = np.sort(l_row * len(f_distinct) + _np(pc.index_in(firsts, value_set=f_distinct)).astype(np.int64)[a_code])
+    f_code = _np(pc.index_in(firsts, value_set=f_distinct)).astype(np.int64)
+    first_sets = np.sort(l_row * len(f_distinct) + f_code[a_code])
 
     def known(rows, strings):
         """(whether each string is one of its row's affiliations, and a plain one; its distinct code)"""
@@ -316,7 +319,6 @@ def author_window(A: pa.Array, F: pa.Array | None, I: pa.Array | None, L: pa.Arr
     # tests that follow find nothing either (the entry goes to split_author_entry)
     eo, ed = _bytes(entries)
     e_len = np.diff(eo)
-    ed = np.append(ed, np.zeros(1, dtype=np.uint8))
 
     def after(comma, there):
         """Where the text after each comma starts (``there``: the entry has that comma; else its end)."""
