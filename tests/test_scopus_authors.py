@@ -112,12 +112,13 @@ def _row(rng, i, old):
         W = ""
     elif k < 0.09:
         L = "N/A"
-    elif k < 0.10:
-        W = W.replace("Keio", "K&#x00E9;io")
+    elif k < 0.13:   # character references (which _convert unescapes first), one followed by a space
+        L, W = (x.replace("University", "Universit&#xE9;").replace("Institute", "Institut&#xE9; of") for x in (L, W))
     k = rng.random()
     corr = ("" if k < 0.4 else f"{names[-1]}; {row_affs[0]}; email: x@y.org" if k < 0.7 else
             f"{people[0][1].split(', ')[1][0]}. {names[0].split(',')[0]}; somewhere" if k < 0.85 else
-            "N/A" if k < 0.9 else "Nobody; nowhere")
+            "N/A" if k < 0.88 else "Nobody; nowhere" if k < 0.93 else   # (and a character reference)
+            f"{names[-1].replace('a', '&#x61;', 1)}; {row_affs[0]}; email: x@y.org")
     if old:   # the earlier layout: "Tanaka H., Li L." (now and then with ";"), ids "111;222;"
         A = ", ".join(nm.replace(", ", " ", 1) for nm in names) if rng.random() < 0.95 else _field(names, rng)
         I = ";".join(ids) + rng.choice([";", ";", "", "; ", ";;"])

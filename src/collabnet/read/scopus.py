@@ -414,7 +414,6 @@ class ArrowRows:
                                                  data.count(b"\r", 0, stop) != data.count(b"\r\n", 0, stop)):
             return None
         chunk = pa.py_buffer(data)[:stop]
-        self._char_refs = data.find(b"&#", 0, stop) >= 0
         bounds = [0] + ends
         blank = [k for k in range(len(ends)) if bounds[k + 1] - bounds[k] <= 2
                  and data[bounds[k]:bounds[k + 1]] in (b"\n", b"\r\n")]
@@ -467,8 +466,7 @@ class ArrowRows:
         arrays = [a.combine_chunks() if a is not None and a.num_chunks != 1 else a.chunk(0) if a is not None
                   else None for a in arrays]
         A, F, I, L, W, C = arrays
-        win = author_window(A, F, None if self.new_layout else I, L, W, C, author_key, new_layout=self.new_layout,
-                            char_refs=self._char_refs)
+        win = author_window(A, F, None if self.new_layout else I, L, W, C, author_key, new_layout=self.new_layout)
         regular = win.regular
         other = np.flatnonzero(~regular)
         take = pa.array(other, type=pa.int64())
