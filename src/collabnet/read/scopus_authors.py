@@ -399,19 +399,29 @@ def author_window(A: pa.Array, F: pa.Array | None, I: pa.Array | None, L: pa.Arr
         pieces.append(pa.array(extra, type=pa.string()))
     pool = pa.concat_arrays(pieces) if len(pieces) > 1 else rest
     s_raw = pool.take(pa.array(src, mask=src < 0, type=pa.int64()))
-    # the corresponding author: the first whose name's key is the key of the address's first item
+    # the corresponding author: the first whose name's key (author_key) is the key of the address's first
+    # item; the names' keys on arrays where they are ASCII (lower case, letters a-z only), else in Python
     corr = np.zeros(nA, dtype=bool)
     if C is not None:
         C = _stripped(C)
         rows = np.flatnonzero(regular & (_np(pc.binary_length(C)) > 0) & ~_np(pc.is_in(C, value_set=_MISSING)))
-        for r, c in zip(rows.tolist(), C.take(pa.array(rows, type=pa.int64())).to_pylist()):
-            cname = author_key(c.split(";", 1)[0])
-            if cname:
-                lo, hi = int(a_lo[r]), int(a_hi[r])
-                for j, name in enumerate(names[lo:hi].to_pylist()):
-                    if author_key(name) == cname:
-                        corr[lo + j] = True
-                        break
+        cnames = np.array([author_key(c.split(";", 1)[0])
+                           for c in C.take(pa.array(rows, type=pa.int64())).to_pylist()], dtype=object)
+        rows = rows[cnames != ""] if len(rows) else rows
+        cnames = cnames[cnames != ""] if len(cnames) else cnames
+        if len(rows):
+            who = np.repeat(a_lo[rows] - (np.cumsum(counts[rows]) - counts[rows]), counts[rows]) + \
+                np.arange(int(counts[rows].sum()))   # the authors of those rows
+            theirs = names.take(pa.array(who, type=pa.int64()))
+            keys = pc.replace_substring_regex(pc.ascii_lower(theirs), "[^a-z]", "")
+            odd = np.flatnonzero(~_np(pc.string_is_ascii(theirs)))
+            if len(odd):
+                keys = pc.replace_with_mask(keys, pa.array(np.isin(np.arange(len(who)), odd)), pa.array(
+                    [author_key(v) for v in theirs.take(pa.array(odd, type=pa.int64())).to_pylist()], type=pa.string()))
+            row_of = np.repeat(np.arange(len(rows)), counts[rows])
+            hit = np.flatnonzero(_np(pc.equal(keys, pa.array(cnames, type=pa.string()).take(pa.array(row_of)))))
+            _, first = np.unique(row_of[hit], return_index=True)   # (the first match of each row)
+            corr[who[hit[first]]] = True
     w = AuthorWindow()
     w.regular, w.names, w.fulls, w.ids, w.corr = regular, names, fulls, ids, corr
     w.a_lo, w.a_hi = a_lo, a_hi
