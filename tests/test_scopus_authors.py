@@ -33,8 +33,8 @@ AFFS = ["Department of Medicine, Keio University, Tokyo, Japan",
         "Utrecht University, Utrecht, Netherlands",
         "Pfizer Inc., New York, NY, United States"]
 NAMES = [("Tanaka, H.", "Tanaka, Hiroshi"), ("de Vries A.", "de Vries, Anna"), ("Smith, J., Jr.", "Smith, John"),
-         ("Ōno, K.", "Ōno, Kenji"), ("Müller, Ö", "Müller, Özlem"), ("Li L.", "Li, Lin"), ("Jansen, D.", "Jansen, Dirk"),
-         ("Jansen,D.", "Jansen, Dirk"), ("Ito , K.", "Ito, Kei"), ("Wang, X.", "Wang, Xiu"),
+         ("Ōno, K.", "Ōno, Kenji"), ("Müller, Ö", "Müller, Özlem"), ("Li L.", "Li, Lin"),
+         ("Jansen, D.", "Jansen, Dirk"), ("Jansen,D.", "Jansen, Dirk"), ("Ito , K.", "Ito, Kei"), ("Wang, X.", "Wang, Xiu"),
          ("İnce, A.", "İnce, Ayşe")]   # (a capital whose lower case is an ASCII letter and a dot: "i̇")
 
 

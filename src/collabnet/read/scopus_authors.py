@@ -70,7 +70,7 @@ class AuthorSlice:
         if isinstance(k, slice) or k != 0:
             return self.authors()[k]
         from .scopus import full_name_id
-        w, j = self.win, int(self.win.a_lo[self.row])   # (the first author: what dedup_keys reads)
+        w, j = self.win, int(self.win.a_lo[self.row])   # (the first author, made alone)
         full = full_name_id(w.fulls[j].as_py())[0] if w.fulls is not None else None
         return new_author(w.names[j].as_py(), full, w.ids[j].as_py(), corresponding=bool(w.corr[j]))
 
@@ -78,7 +78,8 @@ class AuthorSlice:
         from .scopus import full_name_id
         w, r = self.win, self.row
         lo, hi = int(w.a_lo[r]), int(w.a_hi[r])
-        fulls = [full_name_id(f)[0] for f in w.fulls[lo:hi].to_pylist()] if w.fulls is not None else [None] * (hi - lo)
+        fulls = ([full_name_id(f)[0] for f in w.fulls[lo:hi].to_pylist()] if w.fulls is not None else
+                 [None] * (hi - lo))
         out = [new_author(n, f, i, corresponding=bool(c)) for n, f, i, c in
                zip(w.names[lo:hi].to_pylist(), fulls, w.ids[lo:hi].to_pylist(), w.corr[lo:hi].tolist())]
         s_lo, s_hi = int(w.s_lo[r]), int(w.s_hi[r])
