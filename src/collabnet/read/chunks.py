@@ -29,7 +29,7 @@ from ..clean.resolve import (AUTHORSHIP_COLUMNS, NO_AFFILIATION, WORK_ID_FIELDS,
                              work_id_from, work_id_of)
 from ..clean.thesaurus import Thesaurus
 from ..corpus import decode_strings, first_rows, reference_schema
-from .common import FieldRef, StringRun, find_doi, new_aff
+from .common import FieldRef, StringRun, find_doi, new_aff, ranges, string_bytes
 from .scopus_authors import AuthorSlice
 from .merge import Grouper, dedup_ci, dedup_keys, dedup_refs, merge_rows, rank
 
@@ -230,7 +230,7 @@ def _with_slices(heads: list, row_head: list, tails: list, row_tail: list, slice
         i = np.array([x[0] for x in slices[k:m]], dtype=np.int64)
         r = np.array([x[1].row for x in slices[k:m]], dtype=np.int64)
         lo, n = win.s_lo[r], win.s_hi[r] - win.s_lo[r]
-        at = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))   # the runs' rows, in order
+        at = ranges(lo, n)   # the runs' rows, in order
         who = win.s_author[at]
         who_arr = pa.array(who, type=pa.int64())
         rec = np.repeat(i, n)
@@ -346,10 +346,7 @@ def _odd_edges(strings: pa.Array) -> np.ndarray:
     punctuation mark (a string that starts and ends with one has nothing for ``str.strip`` to take).
     In UTF-8 a character is such iff its byte is 0x21-0x7e (the bytes of other characters are >= 0x80),
     so the first and last bytes tell, read from the array's buffers."""
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32,
-                            count=strings.offset + len(strings) + 1)[strings.offset:]
-    buf = strings.buffers()[2]
-    data = np.frombuffer(buf, dtype=np.uint8) if buf is not None and buf.size else np.zeros(1, dtype=np.uint8)
+    offsets, data = string_bytes(strings)
     empty = offsets[1:] == offsets[:-1]  # (an empty string reads byte 0: it is odd anyway)
     first = data[np.where(empty, 0, offsets[:-1])]
     last = data[np.where(empty, 0, offsets[1:] - 1)]

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import unquote
 
+import numpy as np
+
 CURRENT_YEAR = _dt.date.today().year
 
 
@@ -212,6 +214,21 @@ def canonical_doc_type(raw: str | None) -> str:
 
 
 _NAME_KEY = re.compile(r"[^a-z]")
+
+
+def string_bytes(strings) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, UTF-8 bytes) of an Arrow string array without nulls, read from its buffers: string ``i`` is
+    ``bytes[offsets[i]:offsets[i + 1]]``."""
+    bufs = strings.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32, count=strings.offset + len(strings) + 1)[strings.offset:]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and bufs[2].size else \
+        np.zeros(1, dtype=np.uint8)
+    return offsets.astype(np.int64), data
+
+
+def ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """The positions ``starts[i] .. starts[i] + lens[i] - 1`` of every ``i``, in order."""
+    return np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(np.sum(lens)))
 
 
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .common import new_aff, new_author
+from .common import new_aff, new_author, ranges, string_bytes
 
 # the characters str.strip() takes (str.isspace), as an RE2 class body
 _W = "".join(f"\\x{{{c:x}}}" for c in range(0x110000) if chr(c).isspace())
@@ -67,12 +67,7 @@ class AuthorSlice:
         return self.win.first_names[self.row]
 
     def __getitem__(self, k):
-        if isinstance(k, slice) or k != 0:
-            return self.authors()[k]
-        from .scopus import full_name_id
-        w, j = self.win, int(self.win.a_lo[self.row])   # (the first author, made alone)
-        full = full_name_id(w.fulls[j].as_py())[0] if w.fulls is not None else None
-        return new_author(w.names[j].as_py(), full, w.ids[j].as_py(), corresponding=bool(w.corr[j]))
+        return self.authors()[k]
 
     def authors(self) -> list[dict]:
         from .scopus import full_name_id
@@ -149,19 +144,11 @@ def _all(ok: np.ndarray, row_of: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(row_of, weights=~ok, minlength=n) == 0
 
 
-def _bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, UTF-8 bytes) of a string array without nulls: string i is bytes[offsets[i]:offsets[i+1]]."""
-    bufs = arr.buffers()
-    off = np.frombuffer(bufs[1], dtype=np.int32, count=arr.offset + len(arr) + 1)[arr.offset:].astype(np.int64)
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(1, dtype=np.uint8)
-    return off, data
-
-
 def _substrings(arr: pa.Array, lo: np.ndarray, hi: np.ndarray) -> pa.Array:
     """Each string's bytes [lo, hi) (character boundaries; an empty string where hi <= lo) as a new string
     array.  (Each string is seen as three, before, within and after the cut, on the same bytes, and the
     middle ones are taken.)"""
-    off, _ = _bytes(arr)
+    off, _ = string_bytes(arr)
     m = len(arr)
     size = np.diff(off)
     lo = np.clip(np.asarray(lo, dtype=np.int64), 0, size)
@@ -177,7 +164,7 @@ def _substrings(arr: pa.Array, lo: np.ndarray, hi: np.ndarray) -> pa.Array:
 
 def _ids(fulls: pa.Array) -> pa.Array:
     """The digits between the last "(" and the closing ")" of each "name (digits)" (all matched _FULL)."""
-    off, data = _bytes(fulls)
+    off, data = string_bytes(fulls)
     # the "(" before the digits: looked for from the end, a byte further each time, in the strings whose
     # "(" is not found yet
     paren = off[1:] - 2
@@ -198,7 +185,7 @@ def _two(cands: np.ndarray, texts: pa.Array, e_row: np.ndarray, known, l_row: np
     if not len(cands) or not len(a_len):
         return none, none
     cand = texts.take(pa.array(cands, type=pa.int64()))
-    off, data = _bytes(cand)
+    off, data = string_bytes(cand)
     lo, hi = off[0], off[-1]
     at = np.flatnonzero((data[lo:hi - 1] == 0x2C) & (data[lo + 1:hi] == 0x20)) + lo   # each ", "
     owner = np.searchsorted(off, at, side="right") - 1
@@ -246,14 +233,13 @@ def author_window(A: pa.Array, F: pa.Array | None, I: pa.Array | None, L: pa.Arr
     for c in (A, ids_col, L, W, C):   # (a character reference is unescaped by _convert: such rows go its way)
         if c is not None:
             regular &= ~_match(c, "&#")   # (a regex: RE2 finds the "&" first, much faster than a substring search)
-    if ids_col is None:   # (the earlier layout without Author(s) ID: no ids)
-        ids_col = pa.array(["-"] * n, type=pa.string())
-    A, ids_col, L, W = (_stripped(c) for c in (A, ids_col, L, W))
+    A, L, W = (_stripped(c) for c in (A, L, W))
+    ids_col = _stripped(ids_col) if ids_col is not None else None   # (None: the earlier layout without ids)
     for c in (A, ids_col, L, W):
-        regular &= ~_np(pc.is_in(c, value_set=_MISSING))
-    lens = [_np(pc.binary_length(c)) for c in (A, ids_col, L, W)]
-    regular &= (lens[0] > 0) & (lens[1] > 0) & ((lens[2] > 0) == (lens[3] > 0))
-    with_affs = lens[2] > 0
+        if c is not None:
+            regular &= ~_np(pc.is_in(c, value_set=_MISSING))
+    with_affs = _np(pc.binary_length(L)) > 0
+    regular &= with_affs == (_np(pc.binary_length(W)) > 0)
     # names (scopus._split_authors): split on ";" (the earlier layout: on ", " when the field has no ";"),
     # none ending in "," nor "[no author name available]"
     if new_layout:
@@ -301,7 +287,7 @@ def author_window(A: pa.Array, F: pa.Array | None, I: pa.Array | None, L: pa.Arr
     a_code = _np(pc.index_in(affs, value_set=distinct)).astype(np.int64)
     plain = _match(distinct, _PLAIN)
     row_sets = np.sort(l_row * size + a_code)
-    a_len = np.diff(_bytes(affs)[0])
+    a_len = np.diff(string_bytes(affs)[0])
     firsts = _stripped(pc.list_element(pc.split_pattern(distinct, ",", max_splits=1), 0))   # (first_segments)
     f_distinct = pc.unique(firsts)
     f_code = _np(pc.index_in(firsts, value_set=f_distinct)).astype(np.int64)
@@ -317,7 +303,7 @@ def author_window(A: pa.Array, F: pa.Array | None, I: pa.Array | None, L: pa.Arr
     # the segment between them starts no known affiliation.  The text after a comma is taken from after
     # one space: where more is to strip, it is no affiliation (those have nothing to strip), and the
     # tests that follow find nothing either (the entry goes to split_author_entry)
-    eo, ed = _bytes(entries)
+    eo, ed = string_bytes(entries)
     e_len = np.diff(eo)
 
     def after(comma, there):
@@ -411,8 +397,7 @@ def author_window(A: pa.Array, F: pa.Array | None, I: pa.Array | None, L: pa.Arr
         rows = rows[cnames != ""] if len(rows) else rows
         cnames = cnames[cnames != ""] if len(cnames) else cnames
         if len(rows):
-            who = np.repeat(a_lo[rows] - (np.cumsum(counts[rows]) - counts[rows]), counts[rows]) + \
-                np.arange(int(counts[rows].sum()))   # the authors of those rows
+            who = ranges(a_lo[rows], counts[rows])   # the authors of those rows
             theirs = names.take(pa.array(who, type=pa.int64()))
             keys = pc.replace_substring_regex(pc.ascii_lower(theirs), "[^a-z]", "")
             odd = np.flatnonzero(~_np(pc.string_is_ascii(theirs)))
