@@ -64,6 +64,14 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
     done = np.zeros(n, np.bool_)
     heap_key = np.empty(len(indices) + 1)  # a binary heap of (distance, node); stale entries skipped
     heap_node = np.empty(len(indices) + 1, np.int64)
+    # each node's predecessors (neighbours on its shortest paths, one link nearer the source) as a linked
+    # list: first[w] the latest entry, pred_node and pred_link an entry's node and link, pred_next the
+    # entry before it (-1: none).  A shorter path found to w starts a new list; at most one entry a link.
+    first = np.full(n, -1, np.int64)
+    pred_node = np.empty(len(indices), np.int64)
+    pred_link = np.empty(len(indices), np.int64)
+    pred_next = np.empty(len(indices), np.int64)
+    far = 1.0 + 4.0 * eps   # alt > dist * far: alt is longer than dist by more than the relative eps
     for si in range(len(sources)):
         s = sources[si]
         dist[s] = 0.0
@@ -72,6 +80,7 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
         heap_node[0] = s
         size = 1
         top = 0
+        entries = 0
         while size > 0:
             d, v, size = _pop(heap_key, heap_node, size)
             if done[v] or d > dist[v]:
@@ -84,15 +93,27 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
                 if done[w]:
                     continue
                 alt = d + length[e]
-                c = -1 if dist[w] == np.inf else _cmp_epsilon(alt, dist[w], eps)
+                dw = dist[w]
+                if alt > dw * far:   # (clearly longer: no division; always false while dw is infinite)
+                    continue
+                c = -1 if dw == np.inf else _cmp_epsilon(alt, dw, eps)
                 if c < 0:      # a shorter path: w's paths are v's
                     dist[w] = alt
                     sigma[w] = sigma[v]
                     size = _push(heap_key, heap_node, size, alt, w)
+                    pred_next[entries] = -1
                 elif c == 0:   # as short: v's paths join w's
                     sigma[w] += sigma[v]
-        # dependencies, farthest node first; a node's predecessors are its neighbours one link
-        # length nearer the source
+                    pred_next[entries] = first[w]
+                else:
+                    continue
+                pred_node[entries] = v
+                pred_link[entries] = e
+                first[w] = entries
+                entries += 1
+        # dependencies, farthest node first, passed to each node's predecessors (those strictly nearer
+        # the source and one link length away: a link too short to tell the two distances apart passes
+        # nothing)
         total = 0.0
         for j in range(top - 1, -1, -1):
             w = order[j]
@@ -100,10 +121,12 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
             total += dw
             node_sum[w] += dw
             coeff = (1.0 + delta[w]) / sigma[w]
-            for e in range(indptr[w], indptr[w + 1]):
-                v = indices[e]
-                if done[v] and dist[v] < dw and _cmp_epsilon(dist[v] + length[e], dw, eps) == 0:
+            p = first[w]
+            while p >= 0:
+                v = pred_node[p]
+                if dist[v] < dw:
                     delta[v] += sigma[v] * coeff
+                p = pred_next[p]
             if w != s:
                 bet[w] += delta[w]
         source_sum[si] = total
@@ -114,3 +137,4 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
             sigma[w] = 0.0
             delta[w] = 0.0
             done[w] = False
+            first[w] = -1
