@@ -15,43 +15,50 @@ def _cmp_epsilon(a, b, eps):
 
 
 @njit(cache=True)
-def _push(heap_key, heap_node, size, key, node):
-    """Add (key, node) to the binary heap of ``size`` entries; the new size."""
-    i = size
-    while i > 0:
-        p = (i - 1) // 2
-        if heap_key[p] <= key:
-            break
-        heap_key[i] = heap_key[p]
-        heap_node[i] = heap_node[p]
-        i = p
-    heap_key[i] = key
-    heap_node[i] = node
-    return size + 1
+def _before(dist, a, b):
+    """Whether node a comes off the heap before node b: nearer, or as near and numbered lower."""
+    return dist[a] < dist[b] or (dist[a] == dist[b] and a < b)
 
 
 @njit(cache=True)
-def _pop(heap_key, heap_node, size):
-    """(key, node, new size): the smallest entry, taken off the heap (its last entry sifts down from the root)."""
-    key, node = heap_key[0], heap_node[0]
+def _up(heap, pos, dist, i):
+    """Move the heap's entry at i up to its place (its distance has fallen or it is new)."""
+    v = heap[i]
+    while i > 0:
+        p = (i - 1) >> 1
+        u = heap[p]
+        if not _before(dist, v, u):
+            break
+        heap[i] = u
+        pos[u] = i
+        i = p
+    heap[i] = v
+    pos[v] = i
+
+
+@njit(cache=True)
+def _take(heap, pos, dist, size):
+    """(node, new size): the heap's first node, taken off (its last entry sifts down from the root)."""
+    top = heap[0]
+    pos[top] = -1
     size -= 1
     if size > 0:
-        last_key, last_node = heap_key[size], heap_node[size]
+        v = heap[size]
         i = 0
         while True:
             c = 2 * i + 1
             if c >= size:
                 break
-            if c + 1 < size and heap_key[c + 1] < heap_key[c]:
+            if c + 1 < size and _before(dist, heap[c + 1], heap[c]):
                 c += 1
-            if heap_key[c] >= last_key:
+            if not _before(dist, heap[c], v):
                 break
-            heap_key[i] = heap_key[c]
-            heap_node[i] = heap_node[c]
+            heap[i] = heap[c]
+            pos[heap[i]] = i
             i = c
-        heap_key[i] = last_key
-        heap_node[i] = last_node
-    return key, node, size
+        heap[i] = v
+        pos[v] = i
+    return top, size
 
 
 @njit(cache=True)
@@ -62,8 +69,8 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
     delta = np.zeros(n)       # pair dependencies of the source
     order = np.empty(n, np.int64)          # the nodes in the order their distance became final
     done = np.zeros(n, np.bool_)
-    heap_key = np.empty(len(indices) + 1)  # a binary heap of (distance, node); stale entries skipped
-    heap_node = np.empty(len(indices) + 1, np.int64)
+    heap = np.empty(n, np.int64)   # nodes whose distance is not final, a binary heap by (distance, node)
+    pos = np.full(n, -1, np.int64)  # each node's place in the heap (-1: not in it)
     # each node's predecessors (neighbours on its shortest paths, one link nearer the source) as a linked
     # list: first[w] the latest entry, pred_node and pred_link an entry's node and link, pred_next the
     # entry before it (-1: none).  A shorter path found to w starts a new list; at most one entry a link.
@@ -76,15 +83,14 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
         s = sources[si]
         dist[s] = 0.0
         sigma[s] = 1.0
-        heap_key[0] = 0.0
-        heap_node[0] = s
+        heap[0] = s
+        pos[s] = 0
         size = 1
         top = 0
         entries = 0
         while size > 0:
-            d, v, size = _pop(heap_key, heap_node, size)
-            if done[v] or d > dist[v]:
-                continue
+            v, size = _take(heap, pos, dist, size)
+            d = dist[v]
             done[v] = True
             order[top] = v
             top += 1
@@ -100,7 +106,12 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
                 if c < 0:      # a shorter path: w's paths are v's
                     dist[w] = alt
                     sigma[w] = sigma[v]
-                    size = _push(heap_key, heap_node, size, alt, w)
+                    if pos[w] < 0:
+                        heap[size] = w
+                        size += 1
+                        _up(heap, pos, dist, size - 1)
+                    else:
+                        _up(heap, pos, dist, pos[w])
                     pred_next[entries] = -1
                 elif c == 0:   # as short: v's paths join w's
                     sigma[w] += sigma[v]
