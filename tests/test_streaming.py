@@ -2,6 +2,7 @@
 import glob
 import importlib
 import os
+import sys
 
 import pandas as pd
 import pytest
@@ -76,9 +77,19 @@ LINE_CASES = {
 }
 
 
+@pytest.fixture(params=["isal", "arrow"])
+def inflater(request, monkeypatch):
+    """gzip inflated by ISA-L (the dependency), or by Arrow's stream where isal cannot be imported."""
+    if request.param == "isal":
+        pytest.importorskip("isal")
+    else:
+        monkeypatch.setitem(sys.modules, "isal", None)   # (import isal raises ImportError)
+    return request.param
+
+
 @pytest.mark.parametrize("case", list(LINE_CASES))
 @pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
-def test_iter_lines_gives_the_lines_of_the_file(tmp_path, monkeypatch, case, gz):
+def test_iter_lines_gives_the_lines_of_the_file(tmp_path, monkeypatch, case, gz, inflater):
     import gzip
     from collabnet.read import textio
     data = LINE_CASES[case]
@@ -90,7 +101,7 @@ def test_iter_lines_gives_the_lines_of_the_file(tmp_path, monkeypatch, case, gz)
         assert list(textio.iter_lines(p)) == expected, (case, block)
 
 
-def test_iter_lines_reads_concatenated_gzip_members_and_refuses_damaged_ones(tmp_path, monkeypatch):
+def test_iter_lines_reads_concatenated_gzip_members_and_refuses_damaged_ones(tmp_path, monkeypatch, inflater):
     import gzip
     from collabnet.read import textio
     monkeypatch.setattr(textio, "STREAM_BYTES", 16)

@@ -106,7 +106,7 @@ def _build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, co
         stages.update(_read_and_save(*args))
     else:
         reader = Background(_read_and_save, *args, what="reading the inputs", daemon=False, reraise=True)
-        _preload(views=not no_views)  # while the child reads
+        _preload(views=not no_views, paths=True)  # while the child reads
         stages.update(reader.result())
     t0 = time.perf_counter()
     corpus = Corpus.load(corpus_dir, lazy_references=True)   # (read when topics need them)
@@ -247,13 +247,16 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
             click.echo(format_topics(rep["topics_info"], out))
 
 
-def _preload(views: bool) -> None:
+def _preload(views: bool, paths: bool = False) -> None:
     """Import what the analysis and its forked children need (igraph, leidenalg, matplotlib: about a
     second), once; the build does it while its reader child reads."""
     import importlib
     for mod in ("pyarrow.parquet", "igraph", "leidenalg", "collabnet.report", "collabnet.views.build",
                 "collabnet.topics.run") + (("collabnet.figures", "collabnet.html_report") if views else ()):
         importlib.import_module(mod)
+    if paths:   # the compiled shortest-path search of the centrality, from numba's cache (0.4 s)
+        from .networks import _compiled
+        _compiled()
 
 
 def _report_figures(out, rep, tables, views):
