@@ -29,7 +29,7 @@ from ..clean.resolve import (AUTHORSHIP_COLUMNS, NO_AFFILIATION, WORK_ID_FIELDS,
                              work_id_from, work_id_of)
 from ..clean.thesaurus import Thesaurus
 from ..corpus import decode_strings, first_rows, reference_schema
-from .common import FieldRef, StringRun, find_doi, new_aff, ranges, string_bytes
+from .common import AuthorRows, FieldRef, StringRun, find_doi, new_aff, ranges, string_bytes
 from .scopus_authors import AuthorSlice
 from .merge import Grouper, dedup_ci, dedup_keys, dedup_refs, merge_rows, rank
 
@@ -169,6 +169,20 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
         if type(authors) is AuthorSlice:   # (a Scopus row's authors, kept on arrays)
             slices.append((i, authors))
             authors = ()
+        elif type(authors) is AuthorRows:   # (an OpenAlex work's authors as compact rows)
+            for pos, (name, _, aid, orcid, corr, affs) in enumerate(authors.rows):
+                h = len(heads)
+                heads.append((i, pos, pool.setdefault(name, name) if name else name, aid, orcid, corr))
+                if not affs:
+                    row_head.append(h)
+                    row_tail.append(0)
+                for fields in affs:
+                    row_head.append(h)
+                    k = tails_by.get(fields)
+                    if k is None:
+                        k = tails_by[fields] = tail_of(affiliation_tail(_aff(fields), th, pool))
+                    row_tail.append(k)
+            authors = ()
         for pos, au in enumerate(authors):
             h = len(heads)
             heads.append(author_head(i, pos, au, pool))
@@ -207,6 +221,12 @@ def chunk_part(records: list[dict], thesaurus: Thesaurus | None = None) -> Part:
     auth = (_authorships(heads, row_head, tails, row_tail) if not slices else
             _with_slices(heads, row_head, tails, row_tail, slices, lambda raw: tail(new_aff(raw))))
     return Part(keys, _table(w_rows, WORK_SCHEMA), auth, refs_table)
+
+
+def _aff(fields: tuple) -> dict:
+    """The affiliation dict of an AuthorRows affiliation's six fields."""
+    raw, inst_id, ror, name, itype, country = fields
+    return new_aff(raw, inst_id=inst_id, ror=ror, inst_name=name, inst_type=itype, country=country)
 
 
 def _decoded(col) -> pa.Array:

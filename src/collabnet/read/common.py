@@ -96,6 +96,55 @@ def new_aff(raw: str | None, *, inst_id: str | None = None, ror: str | None = No
             "country": country, "lineage": lineage}
 
 
+class AuthorRows:
+    """The authors of one record as compact rows (``rec["authors"]`` of an OpenAlex work): per author
+    (name, full name, id, ORCID, corresponding, affiliations), each affiliation the six fields
+    (raw, institution id, ROR, institution name, type, country) that its authorship row's tail is
+    resolved from.  ``chunk_part`` takes them as they are; elsewhere this is the list of author dicts
+    they stand for (``new_author`` with ``new_aff`` dicts: indexing, iteration, ``==``, pickling)."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list):
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def first_name(self) -> str | None:
+        """The first author's name (what duplicates are told apart by), without making the dicts."""
+        return self.rows[0][0]
+
+    def authors(self) -> list[dict]:
+        out = []
+        for name, full, aid, orcid, corr, affs in self.rows:
+            a = new_author(name, full, aid, orcid, corr)
+            a["affs"] = [new_aff(raw, inst_id=i, ror=r, inst_name=n, inst_type=t, country=c)
+                         for raw, i, r, n, t, c in affs]
+            out.append(a)
+        return out
+
+    def __getitem__(self, k):
+        return self.authors()[k]
+
+    def __iter__(self):
+        return iter(self.authors())
+
+    def __eq__(self, other):
+        return self.authors() == (other.authors() if hasattr(other, "authors") else other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return repr(self.authors())
+
+    def __reduce__(self):
+        return (list, (self.authors(),))
+
+
 _DOI_RX = re.compile(r"^10\.\d{4,9}/\S+$")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|doi\s+)", re.IGNORECASE)
 _DOI_FIND = re.compile(r"10\.\d{4,9}/[^\s,;\]\[]+")

@@ -7,7 +7,7 @@ import orjson
 
 from ..errors import InputError
 from .chunks import OpenAlexIds
-from .common import FileReport, canonical_doc_type, find_doi, new_aff, new_author, new_record, norm_doi, parse_year
+from .common import AuthorRows, FileReport, canonical_doc_type, find_doi, new_record, norm_doi, parse_year
 
 PREFIX = "https://openalex.org/"
 PREFIX_LEN = len(PREFIX)
@@ -28,8 +28,11 @@ def _ror(value) -> str | None:
 
 
 def _text(value) -> str | None:
-    """An often repeated short string (institution name, type, country code), interned."""
-    return intern(value) if isinstance(value, str) and value else (value or None)
+    """An often repeated short string (institution name, type, country code), interned; a value of another
+    kind where text belongs (a number, a list) is taken as its text."""
+    if isinstance(value, str):
+        return intern(value) if value else None
+    return str(value) if value else None
 
 
 def looks_like_openalex(text: str) -> bool:
@@ -130,17 +133,23 @@ def parse(path: str, text: str | None, report: FileReport):
 def _records(path: str, works, report: FileReport):
     """Converted records of (record number, line number, work) triples; non-works skipped and counted."""
     report.format = "openalex"
+    cache: dict = {}
     for recno, lineno, w in works:
         where = f"line {lineno}" if lineno else f"record {recno}"
         report.records += 1
         if not isinstance(w, dict) or not (w.get("id") or w.get("doi") or w.get("title")):
             report.skip("not an OpenAlex work (no id, doi or title)", where)
             continue
-        rec = convert(w, path, recno, lineno, report, where)
+        rec = convert(w, path, recno, lineno, report, where, cache)
         yield rec
 
 
-def convert(w: dict, path: str, recno: int, lineno, report: FileReport, where: str) -> dict:
+_NONE = frozenset()
+
+
+def convert(w: dict, path: str, recno: int, lineno, report: FileReport, where: str, cache: dict | None = None) -> dict:
+    """The record of one work; ``cache``: the institutions' converted fields and short ids, kept across
+    the works of a block (each institution appears on many authorships)."""
     rec = new_record("openalex", path, recno, lineno)
     rec["openalex_id"] = _id(w.get("id"))
     rec["doi"] = norm_doi(w.get("doi"))
@@ -186,38 +195,61 @@ def convert(w: dict, path: str, recno: int, lineno, report: FileReport, where: s
     rec["institutions_declared"] = w.get("institutions_distinct_count")
 
     found_countries = set()
+    # each author as a compact row (AuthorRows: chunk_part reads them as they are), each affiliation the
+    # six fields its tail is resolved from; an institution's fields (keyed by the tuple of its five
+    # values) and its id's short form (keyed by the id string) are converted once per block
+    rows = []
+    seen = cache if cache is not None else {}
     for au in w.get("authorships") or []:
         person = au.get("author") or {}
-        a = new_author(au.get("raw_author_name") or person.get("display_name"), person.get("display_name"),
-                       _id(person.get("id")), person.get("orcid"), bool(au.get("is_corresponding")))
+        full = person.get("display_name")
         raws = au.get("raw_affiliation_strings") or []
-        raw_of = {}
-        for af in au.get("affiliations") or []:
-            for iid in af.get("institution_ids") or []:
-                raw_of.setdefault(_id(iid), af.get("raw_affiliation_string"))
-        covered = set()
-        for inst in au.get("institutions") or []:
-            iid = _id(inst.get("id"))
-            cc = inst.get("country_code")
-            a["affs"].append(new_aff(raw_of.get(iid) or (raws[0] if len(raws) == 1 else None), inst_id=iid,
-                                     ror=_ror(inst.get("ror")), inst_name=_text(inst.get("display_name")),
-                                     inst_type=_text(inst.get("type")), country=_text(cc)))
-            if cc:
-                covered.add(cc)
-        if not a["affs"]:
-            # no institution: keep the raw strings, parsed later like any other export
-            for r in raws:
-                if r:
-                    a["affs"].append(new_aff(r))
-        for cc in au.get("countries") or []:
-            if cc and cc not in covered and not any(x["country"] == cc for x in a["affs"]):
-                if len(a["affs"]) == 1 and a["affs"][0]["inst_id"] is None and a["affs"][0]["country"] is None:
-                    a["affs"][0]["country"] = cc  # the raw string's country, as OpenAlex parsed it
+        affs = []
+        covered = _NONE
+        insts = au.get("institutions")
+        if insts:
+            raw_of = {}
+            for af in au.get("affiliations") or []:
+                for iid in af.get("institution_ids") or []:
+                    short = seen.get(iid) if type(iid) is str else None   # (an id's short form)
+                    if short is None:
+                        short = _id(iid)
+                        if type(iid) is str and short is not None:
+                            seen[iid] = short
+                    raw_of.setdefault(short, af.get("raw_affiliation_string"))
+            one = raws[0] if len(raws) == 1 else None
+            covered = set()
+            for inst in insts:
+                key = (inst.get("id"), inst.get("ror"), inst.get("display_name"), inst.get("type"),
+                       inst.get("country_code"))
+                try:
+                    fields = seen.get(key)
+                except TypeError:   # (a list or dict where a string belongs: converted, not kept)
+                    fields = None
+                    seen_it = False
                 else:
-                    a["affs"].append(new_aff(None, country=cc))
+                    seen_it = True
+                if fields is None:
+                    fields = (_id(key[0]), _ror(key[1]), _text(key[2]), _text(key[3]), _text(key[4]))
+                    if seen_it:
+                        seen[key] = fields
+                affs.append((raw_of.get(fields[0]) or one,) + fields)
+                if key[4]:
+                    covered.add(key[4])
+        if not affs:
+            # no institution: keep the raw strings, parsed later like any other export
+            affs = [(r, None, None, None, None, None) for r in raws if r]
+        for cc in au.get("countries") or []:
+            if cc and cc not in covered and not any(x[5] == cc for x in affs):
+                if len(affs) == 1 and affs[0][1] is None and affs[0][5] is None:
+                    affs[0] = affs[0][:5] + (cc,)   # the raw string's country, as OpenAlex parsed it
+                else:
+                    affs.append((None, None, None, None, None, cc))
             found_countries.add(cc)
         found_countries |= covered
-        rec["authors"].append(a)
+        rows.append((au.get("raw_author_name") or full, full, _id(person.get("id")), person.get("orcid"),
+                     bool(au.get("is_corresponding")), affs))
+    rec["authors"] = AuthorRows(rows)
     if rec["countries_declared"] and rec["countries_declared"] > len(found_countries):
         report.warn("authorships truncated (countries_distinct_count exceeds the countries listed)", where)
     cited = w.get("referenced_works") or []

@@ -99,10 +99,10 @@ class AuthorSlice:
 
 
 def plain_authors(records: list) -> list:
-    """``records`` with every :class:`AuthorSlice` made the list of dicts it stands for (for callers
-    that want plain records)."""
+    """``records`` with every :class:`AuthorSlice` and :class:`~.common.AuthorRows` made the list of
+    dicts it stands for (for callers that want plain records)."""
     for r in records:
-        if type(r["authors"]) is AuthorSlice:
+        if type(r["authors"]) is not list:   # (an AuthorSlice, or an OpenAlex work's AuthorRows)
             r["authors"] = r["authors"].authors()
     return records
 
