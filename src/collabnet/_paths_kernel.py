@@ -96,11 +96,11 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
             top += 1
             for e in range(indptr[v], indptr[v + 1]):
                 w = indices[e]
-                if done[w]:
-                    continue
                 alt = d + length[e]
                 dw = dist[w]
-                if alt > dw * far:   # (clearly longer: no division; always false while dw is infinite)
+                # clearly longer (no division; always false while dw is infinite), which every node whose
+                # distance is final almost always is: tested first, the branch is rarely mispredicted
+                if alt > dw * far or done[w]:
                     continue
                 c = -1 if dw == np.inf else _cmp_epsilon(alt, dw, eps)
                 if c < 0:      # a shorter path: w's paths are v's
