@@ -35,13 +35,14 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
     focus = [f.upper() for f in focus]
     if len(focus) > 2:
         raise ValueError("--focus takes one country or a pair")
-    # the networks first: the centrality of a large graph runs on the second core while the
-    # indicators (and topics) are computed here
-    G = country_graph(corpus, counting=counting)
+    # the networks first: the centrality of a large institution graph runs on the second core (started
+    # as soon as the graph is made) while the country graph and the indicators (and topics) are
+    # computed here
     GI = institution_graph(corpus, counting=counting)
     big = GI.number_of_edges() >= BACKGROUND_CENTRALITY_EDGES
     # (not a daemon: it hands the betweenness of a large graph on to a process of its own)
-    central = Background(_centralities, G, GI, what="network centrality", daemon=False) if big else None
+    central = Background(centrality, GI, what="network centrality", daemon=False) if big else None
+    G = country_graph(corpus, counting=counting)
     t_net = time.perf_counter() - t0
     if progress is not None:
         progress(f"networks built: {G.number_of_nodes():,} countries, {GI.number_of_nodes():,} institutions "
@@ -117,7 +118,7 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
     rep["institution_graph"] = {"nodes": GI.number_of_nodes(), "edges": GI.number_of_edges()}
     # the centrality tables keep their place in the table order whether computed here or in the background
     tables["networks/country_centrality"], tables["networks/institution_centrality"] = (
-        _centralities(G, GI) if central is None else (None, None))
+        _centralities(G, GI) if central is None else (centrality(G), None))
     t2 = time.perf_counter()
     if topics is not None:
         add_topics(rep, tables, graphs, run_topics_for(corpus, topics, baseline, focus,
@@ -127,7 +128,7 @@ def analyse(corpus, focus=(), baseline=None, counting: str = "unit_fractional", 
         if progress is not None and not central.ready():
             progress(f"waiting for the centrality of the {GI.number_of_nodes():,}-institution network "
                      "(shortest paths) ...")
-        tables["networks/country_centrality"], tables["networks/institution_centrality"] = central.result()
+        tables["networks/institution_centrality"] = central.result()
     for key, name in (("country_graph", "networks/country_centrality"), ("institution_graph",
                                                                          "networks/institution_centrality")):
         if tables[name] is not None and tables[name].attrs.get("path_measures"):

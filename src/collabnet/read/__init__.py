@@ -420,6 +420,12 @@ def _read(flat, th, keep_retracted, encoding, progress, timings, save_to: str | 
     return timings.pop("meta")
 
 
+def _put_works_and_references(put, works, references) -> None:
+    from ..corpus import PARQUET_SLICE
+    put("works", works)
+    put("references", references(PARQUET_SLICE))   # (Arrow batches: no Python string made)
+
+
 def corpus_of(asm: Assembly, reports: list[FileReport], thesaurus: Thesaurus | None = None,
               keep_retracted: bool = False, put=None, timings: dict | None = None) -> Corpus | None:
     """The reduce step: deduplicate and merge the parts' records, exclude retracted items and paratext,
@@ -432,15 +438,14 @@ def corpus_of(asm: Assembly, reports: list[FileReport], thesaurus: Thesaurus | N
     works, authorships, references, excluded, steps = assemble(asm, reports, keep_retracted=keep_retracted)
     works = finish_works(works)
     spent = 0.0
+    first = None
     if put is not None:
-        t = time.perf_counter()
-        put("works", works)
-        spent += time.perf_counter() - t
+        # the works and references are written by a forked child while this process resolves the
+        # authorships and writes them: the writes (pandas' strings to Arrow, Parquet encoding) on two cores
+        from ..parallel import Background
+        first = Background(_put_works_and_references, put, works, references,
+                           what="writing the works and references", reraise=True)
         works = None
-        t = time.perf_counter()
-        from ..corpus import PARQUET_SLICE
-        put("references", references(PARQUET_SLICE))   # (Arrow batches: no Python string made)
-        spent += time.perf_counter() - t
     auth, how = finish_authorships(authorships(), th)
     pa.default_memory_pool().release_unused()   # the parts' buffers, back to the system
     meta = {
@@ -456,6 +461,7 @@ def corpus_of(asm: Assembly, reports: list[FileReport], thesaurus: Thesaurus | N
         return Corpus.with_references_made_later(works, auth, lambda: finish_references(references()), meta)
     t = time.perf_counter()
     put("authorships", auth)
+    first.result()
     put("meta", meta)
     spent += time.perf_counter() - t
     if timings is not None:
