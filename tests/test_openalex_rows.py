@@ -155,3 +155,35 @@ def test_read_file_gives_plain_author_lists():
     recs, _ = read_file(FIXTURES / "openalex_works.jsonl")
     assert recs and all(type(r["authors"]) is list for r in recs)
     assert all(type(a) is dict for r in recs for a in r["authors"])
+
+
+ODD_TYPES = [   # JSON that the typed decoding refuses (read from its dicts instead)
+    {"id": OA + "W7", "title": "Odd types", "authorships": [
+        {"author": {"id": 12345, "display_name": "Flo Six"}, "is_corresponding": 1,
+         "institutions": [_inst("I1", 5, "JP")], "countries": ["JP", None],
+         "raw_affiliation_strings": [None, "Keio"],
+         "affiliations": [{"raw_affiliation_string": "Keio", "institution_ids": [None, OA + "I1"]}]}]},
+]
+
+
+def test_typed_decoding_and_the_dicts_give_the_same_records():
+    """A JSON line is decoded into structs (msgspec), or, when its authorships hold other kinds of values,
+    parsed by orjson and its dicts made the same structs: both ways give the same record."""
+    import msgspec
+    works = EDGE_WORKS + ODD_TYPES + _works_of(str(FIXTURES / "openalex_works.jsonl"), 10)
+    typed = 0
+    for n, w in enumerate(works):
+        line = orjson.dumps(w)
+        from_dicts = openalex.convert(openalex._lenient(orjson.loads(line)), "x", n, n, FileReport("x"), "")
+        try:
+            decoded = openalex._DECODE(line)
+        except msgspec.ValidationError:
+            assert w in ODD_TYPES or w is EDGE_WORKS[0]   # (the list where a name belongs)
+            continue
+        typed += 1
+        assert openalex.convert(decoded, "x", n, n, FileReport("x"), "") == from_dicts
+    assert typed == len(works) - 2
+    # the refused line is read all the same: its values taken as they are
+    rec = _records(ODD_TYPES)[0]
+    assert rec["authors"].authors() == [_author("Flo Six", "Flo Six", "12345", None, True, [
+        _aff("Keio", "I1", None, "5", "education", "JP")])]

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from sys import intern
+from typing import Any, Optional
 
+import msgspec
 import orjson
 
 from ..errors import InputError
@@ -11,6 +13,82 @@ from .common import AuthorRows, FileReport, canonical_doc_type, find_doi, new_re
 
 PREFIX = "https://openalex.org/"
 PREFIX_LEN = len(PREFIX)
+
+
+# A JSON line is decoded by msgspec straight into these structs: the fields the reader uses (the rest of
+# the work skipped unread), authorships typed (attribute access, no dict lookups), everything else as
+# the Python values json gives.  A line whose authorships hold something else (a number where a string
+# belongs, a null in a list) is parsed by orjson and its dicts made the same structs as they are
+# (``_lenient``): both give the same records.
+class _Person(msgspec.Struct, gc=False):
+    id: Optional[str] = None
+    display_name: Optional[str] = None
+    orcid: Optional[str] = None
+
+
+class _Institution(msgspec.Struct, frozen=True, gc=False):   # (hashable: the key of its converted fields)
+    id: Optional[str] = None
+    ror: Optional[str] = None
+    display_name: Optional[str] = None
+    type: Optional[str] = None
+    country_code: Optional[str] = None
+
+
+class _Affiliation(msgspec.Struct, gc=False):
+    raw_affiliation_string: Optional[str] = None
+    institution_ids: Optional[list[str]] = None
+
+
+class _Authorship(msgspec.Struct, gc=False):
+    author: Optional[_Person] = None
+    institutions: Optional[list[_Institution]] = None
+    countries: Optional[list[str]] = None
+    is_corresponding: Optional[bool] = None
+    raw_author_name: Optional[str] = None
+    raw_affiliation_strings: Optional[list[str]] = None
+    affiliations: Optional[list[_Affiliation]] = None
+
+
+_WORK_FIELDS = ("id", "doi", "ids", "title", "display_name", "publication_year", "type", "primary_location",
+                "biblio", "language", "is_retracted", "is_paratext", "cited_by_count", "fwci",
+                "citation_normalized_percentile", "counts_by_year", "keywords", "mesh", "primary_topic",
+                "countries_distinct_count", "institutions_distinct_count", "referenced_works")
+_Work = msgspec.defstruct("_Work", [(f, Any, None) for f in _WORK_FIELDS] +
+                          [("authorships", Optional[list[_Authorship]], None)], gc=False)
+_DECODE = msgspec.json.Decoder(_Work).decode
+_NO_PERSON = _Person()
+
+
+def _obj(x) -> dict:
+    return x if isinstance(x, dict) else {}
+
+
+def _lenient(w: dict):
+    """A work dict as the structs msgspec decodes, its values as they are (what a line that the typed
+    decoding refuses becomes)."""
+    def person(p):
+        p = _obj(p)
+        return _Person(id=p.get("id"), display_name=p.get("display_name"), orcid=p.get("orcid"))
+
+    def inst(i):
+        i = _obj(i)
+        return _Institution(id=i.get("id"), ror=i.get("ror"), display_name=i.get("display_name"),
+                            type=i.get("type"), country_code=i.get("country_code"))
+
+    def authorship(a):
+        a = _obj(a)
+        insts, affs = a.get("institutions"), a.get("affiliations")
+        return _Authorship(author=person(a["author"]) if a.get("author") else None,
+                           institutions=[inst(i) for i in insts] if insts else None,
+                           countries=a.get("countries"), is_corresponding=a.get("is_corresponding"),
+                           raw_author_name=a.get("raw_author_name"),
+                           raw_affiliation_strings=a.get("raw_affiliation_strings"),
+                           affiliations=[_Affiliation(raw_affiliation_string=_obj(f).get("raw_affiliation_string"),
+                                                      institution_ids=_obj(f).get("institution_ids"))
+                                         for f in affs] if affs else None)
+
+    aus = w.get("authorships")
+    return _Work(**{f: w.get(f) for f in _WORK_FIELDS}, authorships=[authorship(a) for a in aus] if aus else None)
 
 
 def _id(value) -> str | None:
@@ -77,7 +155,12 @@ def _jsonl_works(numbered_lines, report: FileReport, recno: int = 0):
             continue
         recno += 1
         try:
-            w = orjson.loads(line)
+            w = _DECODE(line)
+        except msgspec.MsgspecError:
+            w = None
+        try:
+            if w is None:   # (not JSON, or JSON that is not a work's authorships: parsed as it is)
+                w = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             report.records += 1
             report.skip(f"malformed JSON line ({str(exc).split(':')[0]})", f"line {lineno}")
@@ -137,7 +220,9 @@ def _records(path: str, works, report: FileReport):
     for recno, lineno, w in works:
         where = f"line {lineno}" if lineno else f"record {recno}"
         report.records += 1
-        if not isinstance(w, dict) or not (w.get("id") or w.get("doi") or w.get("title")):
+        if type(w) is not _Work:
+            w = _lenient(w) if isinstance(w, dict) else None
+        if w is None or not (w.id or w.doi or w.title):
             report.skip("not an OpenAlex work (no id, doi or title)", where)
             continue
         rec = convert(w, path, recno, lineno, report, where, cache)
@@ -147,19 +232,22 @@ def _records(path: str, works, report: FileReport):
 _NONE = frozenset()
 
 
-def convert(w: dict, path: str, recno: int, lineno, report: FileReport, where: str, cache: dict | None = None) -> dict:
-    """The record of one work; ``cache``: the institutions' converted fields and short ids, kept across
-    the works of a block (each institution appears on many authorships)."""
+def convert(w, path: str, recno: int, lineno, report: FileReport, where: str, cache: dict | None = None) -> dict:
+    """The record of one work (a ``_Work``: decoded by msgspec, or a dict made one by ``_lenient``);
+    ``cache``: the institutions' converted fields and short ids, kept across the works of a block (each
+    institution appears on many authorships)."""
+    if type(w) is not _Work:
+        w = _lenient(w)
     rec = new_record("openalex", path, recno, lineno)
-    rec["openalex_id"] = _id(w.get("id"))
-    rec["doi"] = norm_doi(w.get("doi"))
-    ids = w.get("ids") or {}
+    rec["openalex_id"] = _id(w.id)
+    rec["doi"] = norm_doi(w.doi)
+    ids = w.ids or {}
     pm = ids.get("pmid")
     rec["pmid"] = str(pm).rstrip("/").rsplit("/", 1)[-1] if pm else None
-    rec["title"] = w.get("title") or w.get("display_name")
-    rec["year"] = parse_year(w.get("publication_year"), report, where)
-    typ = w.get("type") or ""
-    loc = w.get("primary_location") or {}
+    rec["title"] = w.title or w.display_name
+    rec["year"] = parse_year(w.publication_year, report, where)
+    typ = w.type or ""
+    loc = w.primary_location or {}
     src = loc.get("source") or {}
     if typ == "article" and (src.get("type") == "conference"):
         rec["doc_type"] = "conference_paper"
@@ -167,79 +255,78 @@ def convert(w: dict, path: str, recno: int, lineno, report: FileReport, where: s
         rec["doc_type"] = canonical_doc_type(typ.replace("-", " "))
     rec["doc_type_raw"] = typ or None
     rec["source_title"] = src.get("display_name")
-    biblio = w.get("biblio") or {}
+    biblio = w.biblio or {}
     rec["volume"] = biblio.get("volume")
     rec["issue"] = biblio.get("issue")
     rec["first_page"] = biblio.get("first_page")
-    rec["language"] = w.get("language")
-    rec["is_retracted"] = bool(w.get("is_retracted"))
-    rec["is_paratext"] = bool(w.get("is_paratext")) or typ == "paratext"
-    rec["cited_by"] = w.get("cited_by_count")
-    rec["fwci"] = w.get("fwci")
-    cnp = w.get("citation_normalized_percentile") or {}
+    rec["language"] = w.language
+    rec["is_retracted"] = bool(w.is_retracted)
+    rec["is_paratext"] = bool(w.is_paratext) or typ == "paratext"
+    rec["cited_by"] = w.cited_by_count
+    rec["fwci"] = w.fwci
+    cnp = w.citation_normalized_percentile or {}
     if isinstance(cnp, dict) and cnp:
         rec["top10"] = cnp.get("is_in_top_10_percent")
         rec["percentile"] = cnp.get("value")
-    cby = w.get("counts_by_year")
+    cby = w.counts_by_year
     if cby:
         rec["counts_by_year"] = {int(x["year"]): int(x.get("cited_by_count") or 0) for x in cby if x.get("year")}
-    rec["keywords"] = [k.get("display_name") if isinstance(k, dict) else str(k) for k in (w.get("keywords") or [])]
+    rec["keywords"] = [k.get("display_name") if isinstance(k, dict) else str(k) for k in (w.keywords or [])]
     rec["keywords"] = [k for k in rec["keywords"] if k]
-    rec["index_keywords"] = [m.get("descriptor_name") for m in (w.get("mesh") or []) if m.get("descriptor_name")]
-    pt = w.get("primary_topic") or {}
+    rec["index_keywords"] = [m.get("descriptor_name") for m in (w.mesh or []) if m.get("descriptor_name")]
+    pt = w.primary_topic or {}
     rec["primary_topic"] = pt.get("display_name")
     sub = (pt.get("subfield") or {}).get("display_name")
     fld = (pt.get("field") or {}).get("display_name")
     rec["fields"] = [sub or fld] if (sub or fld) else []
-    rec["countries_declared"] = w.get("countries_distinct_count")
-    rec["institutions_declared"] = w.get("institutions_distinct_count")
+    rec["countries_declared"] = w.countries_distinct_count
+    rec["institutions_declared"] = w.institutions_distinct_count
 
     found_countries = set()
     # each author as a compact row (AuthorRows: chunk_part reads them as they are), each affiliation the
-    # six fields its tail is resolved from; an institution's fields (keyed by the tuple of its five
+    # six fields its tail is resolved from; an institution's fields (keyed by its struct: its five
     # values) and its id's short form (keyed by the id string) are converted once per block
     rows = []
     seen = cache if cache is not None else {}
-    for au in w.get("authorships") or []:
-        person = au.get("author") or {}
-        full = person.get("display_name")
-        raws = au.get("raw_affiliation_strings") or []
+    for au in w.authorships or ():
+        person = au.author or _NO_PERSON
+        full = person.display_name
+        raws = au.raw_affiliation_strings or ()
         affs = []
         covered = _NONE
-        insts = au.get("institutions")
+        insts = au.institutions
         if insts:
             raw_of = {}
-            for af in au.get("affiliations") or []:
-                for iid in af.get("institution_ids") or []:
+            for af in au.affiliations or ():
+                for iid in af.institution_ids or ():
                     short = seen.get(iid) if type(iid) is str else None   # (an id's short form)
                     if short is None:
                         short = _id(iid)
                         if type(iid) is str and short is not None:
                             seen[iid] = short
-                    raw_of.setdefault(short, af.get("raw_affiliation_string"))
+                    raw_of.setdefault(short, af.raw_affiliation_string)
             one = raws[0] if len(raws) == 1 else None
             covered = set()
             for inst in insts:
-                key = (inst.get("id"), inst.get("ror"), inst.get("display_name"), inst.get("type"),
-                       inst.get("country_code"))
                 try:
-                    fields = seen.get(key)
+                    fields = seen.get(inst)
                 except TypeError:   # (a list or dict where a string belongs: converted, not kept)
                     fields = None
                     seen_it = False
                 else:
                     seen_it = True
                 if fields is None:
-                    fields = (_id(key[0]), _ror(key[1]), _text(key[2]), _text(key[3]), _text(key[4]))
+                    fields = (_id(inst.id), _ror(inst.ror), _text(inst.display_name), _text(inst.type),
+                              _text(inst.country_code))
                     if seen_it:
-                        seen[key] = fields
+                        seen[inst] = fields
                 affs.append((raw_of.get(fields[0]) or one,) + fields)
-                if key[4]:
-                    covered.add(key[4])
+                if inst.country_code:
+                    covered.add(inst.country_code)
         if not affs:
             # no institution: keep the raw strings, parsed later like any other export
             affs = [(r, None, None, None, None, None) for r in raws if r]
-        for cc in au.get("countries") or []:
+        for cc in au.countries or ():
             if cc and cc not in covered and not any(x[5] == cc for x in affs):
                 if len(affs) == 1 and affs[0][1] is None and affs[0][5] is None:
                     affs[0] = affs[0][:5] + (cc,)   # the raw string's country, as OpenAlex parsed it
@@ -247,12 +334,11 @@ def convert(w: dict, path: str, recno: int, lineno, report: FileReport, where: s
                     affs.append((None, None, None, None, None, cc))
             found_countries.add(cc)
         found_countries |= covered
-        rows.append((au.get("raw_author_name") or full, full, _id(person.get("id")), person.get("orcid"),
-                     bool(au.get("is_corresponding")), affs))
+        rows.append((au.raw_author_name or full, full, _id(person.id), person.orcid, bool(au.is_corresponding), affs))
     rec["authors"] = AuthorRows(rows)
     if rec["countries_declared"] and rec["countries_declared"] > len(found_countries):
         report.warn("authorships truncated (countries_distinct_count exceeds the countries listed)", where)
-    cited = w.get("referenced_works") or []
+    cited = w.referenced_works or []
     if all(type(r) is str and r.startswith(PREFIX) for r in cited):  # the usual form: https://openalex.org/W...
         rec["references"] = OpenAlexIds([r[PREFIX_LEN:] for r in cited])  # (to Arrow as they are: chunk_part)
         return rec
