@@ -1,5 +1,5 @@
 """python -m collabnet: the same as the collabnet command."""
-from .cli import main
+from .cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -6,9 +6,7 @@ analysed set of works (``works=`` restricts it; default: all works).
 """
 from __future__ import annotations
 
-import itertools
 import math
-from operator import itemgetter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,18 +72,31 @@ def _all_country_sets(corpus) -> pd.Series:
     """work_id -> frozenset of its countries for every work, computed once per corpus.  Works with the
     same set share one frozenset object."""
     def make():
-        wc = corpus.work_countries()  # sorted by work_id, country
-        sets, interned = {}, {}
-        for w, grp in itertools.groupby(zip(wc["work_id"].tolist(), wc["country"].tolist()), key=itemgetter(0)):
-            t = tuple(c for _, c in grp)
-            fs = interned.get(t)
-            if fs is None:
-                fs = interned[t] = frozenset(t)
-            sets[w] = fs
-        empty = frozenset()
+        wc = corpus.work_countries()  # sorted by work_id, country: each work's rows together
         ids = _ids(corpus)
-        return pd.Series([sets.get(w, empty) for w in ids], index=pd.Index(ids, name="work_id"), dtype=object,
-                         name="country")
+        index = pd.Index(ids, name="work_id")
+        out = np.full(len(ids), frozenset(), dtype=object)
+        wid = wc["work_id"].to_numpy(dtype=object)
+        if len(wid):
+            starts = np.flatnonzero(np.r_[True, wid[1:] != wid[:-1]])
+            ends = np.r_[starts[1:], len(wid)]
+            # a work's countries as the bytes of their codes: each distinct set made a frozenset once
+            codes, names = pd.factorize(wc["country"].to_numpy(dtype=object))
+            buf = codes.astype(np.int32).tobytes()
+            interned: dict = {}
+            sets = []
+            for a, b in zip(starts.tolist(), ends.tolist()):
+                key = buf[4 * a:4 * b]
+                fs = interned.get(key)
+                if fs is None:
+                    fs = interned[key] = frozenset(names[codes[a:b]].tolist())
+                sets.append(fs)
+            made = np.empty(len(sets), dtype=object)
+            made[:] = sets
+            at = index.get_indexer(wid[starts])
+            keep = at >= 0
+            out[at[keep]] = made[keep]
+        return pd.Series(out, index=index, dtype=object, name="country")
     return corpus._cached("country_sets", make)
 
 

@@ -1,6 +1,7 @@
 """OpenAlex works (methods.md 9.3): API pages, JSON arrays, single works, JSON Lines; gzip handled upstream."""
 from __future__ import annotations
 
+from itertools import repeat
 from sys import intern
 from typing import Any, Optional
 
@@ -339,7 +340,11 @@ def convert(w, path: str, recno: int, lineno, report: FileReport, where: str, ca
     if rec["countries_declared"] and rec["countries_declared"] > len(found_countries):
         report.warn("authorships truncated (countries_distinct_count exceeds the countries listed)", where)
     cited = w.referenced_works or []
-    if all(type(r) is str and r.startswith(PREFIX) for r in cited):  # the usual form: https://openalex.org/W...
+    try:   # the usual form: https://openalex.org/W... (str.startswith of anything but a string: TypeError)
+        usual = all(map(str.startswith, cited, repeat(PREFIX)))
+    except TypeError:
+        usual = False
+    if usual:
         rec["references"] = OpenAlexIds([r[PREFIX_LEN:] for r in cited])  # (to Arrow as they are: chunk_part)
         return rec
     refs = []
