@@ -17,15 +17,21 @@ def _cmp_epsilon(a, b, eps):
 @njit(cache=True)
 def _before(dist, a, b):
     """Whether node a comes off the heap before node b: nearer, or as near and numbered lower."""
-    return dist[a] < dist[b] or (dist[a] == dist[b] and a < b)
+    da, db = dist[np.uint64(a)], dist[np.uint64(b)]   # (unsigned: no wraparound test)
+    return da < db or (da == db and a < b)
+
+
+ONE = np.uint64(1)
 
 
 @njit(cache=True)
 def _up(heap, pos, dist, i):
-    """Move the heap's entry at i up to its place (its distance has fallen or it is new)."""
+    """Move the heap's entry at i up to its place (its distance has fallen or it is new).  Positions are
+    unsigned here and in :func:`_take`: no wraparound test of a negative index on every load."""
+    i = np.uint64(i)
     v = heap[i]
     while i > 0:
-        p = (i - 1) >> 1
+        p = (i - ONE) >> ONE
         u = heap[p]
         if not _before(dist, v, u):
             break
@@ -43,14 +49,15 @@ def _take(heap, pos, dist, size):
     pos[top] = -1
     size -= 1
     if size > 0:
-        v = heap[size]
-        i = 0
+        n = np.uint64(size)
+        v = heap[n]
+        i = np.uint64(0)
         while True:
-            c = 2 * i + 1
-            if c >= size:
+            c = i + i + ONE
+            if c >= n:
                 break
-            if c + 1 < size and _before(dist, heap[c + 1], heap[c]):
-                c += 1
+            if c + ONE < n and _before(dist, heap[c + ONE], heap[c]):
+                c += ONE
             if not _before(dist, heap[c], v):
                 break
             heap[i] = heap[c]
@@ -72,15 +79,15 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
     heap = np.empty(n, np.int64)   # nodes whose distance is not final, a binary heap by (distance, node)
     pos = np.full(n, -1, np.int64)  # each node's place in the heap (-1: not in it)
     # each node's predecessors (neighbours on its shortest paths, one link nearer the source) as a linked
-    # list: first[w] the latest entry, pred_node and pred_link an entry's node and link, pred_next the
-    # entry before it (-1: none).  A shorter path found to w starts a new list; at most one entry a link.
+    # list: first[w] the latest entry, pred_node an entry's node, pred_next the entry before it (-1:
+    # none).  A shorter path found to w starts a new list; at most one entry a link.
     first = np.full(n, -1, np.int64)
     pred_node = np.empty(len(indices), np.int64)
-    pred_link = np.empty(len(indices), np.int64)
     pred_next = np.empty(len(indices), np.int64)
     far = 1.0 + 4.0 * eps   # alt > dist * far: alt is longer than dist by more than the relative eps
     for si in range(len(sources)):
         s = sources[si]
+        source = np.uint64(s)
         dist[s] = 0.0
         sigma[s] = 1.0
         heap[0] = s
@@ -94,8 +101,9 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
             done[v] = True
             order[top] = v
             top += 1
-            for e in range(indptr[v], indptr[v + 1]):
-                w = indices[e]
+            # (unsigned positions: no wraparound test of a negative index on every load)
+            for e in range(np.uint64(indptr[v]), np.uint64(indptr[v + 1])):
+                w = np.uint64(indices[e])
                 alt = d + length[e]
                 dw = dist[w]
                 # clearly longer (no division; always false while dw is infinite), which every node whose
@@ -119,7 +127,6 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
                 else:
                     continue
                 pred_node[entries] = v
-                pred_link[entries] = e
                 first[w] = entries
                 entries += 1
         # dependencies, farthest node first, passed to each node's predecessors (those strictly nearer
@@ -127,18 +134,18 @@ def search(indptr, indices, length, sources, eps, bet, source_sum, reached, node
         # nothing)
         total = 0.0
         for j in range(top - 1, -1, -1):
-            w = order[j]
+            w = np.uint64(order[j])
             dw = dist[w]
             total += dw
             node_sum[w] += dw
             coeff = (1.0 + delta[w]) / sigma[w]
             p = first[w]
             while p >= 0:
-                v = pred_node[p]
+                v = np.uint64(pred_node[np.uint64(p)])
                 if dist[v] < dw:
                     delta[v] += sigma[v] * coeff
-                p = pred_next[p]
-            if w != s:
+                p = pred_next[np.uint64(p)]
+            if w != source:
                 bet[w] += delta[w]
         source_sum[si] = total
         reached[si] = top

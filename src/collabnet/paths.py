@@ -2,15 +2,15 @@
 
 igraph runs one Dijkstra search per source for its betweenness and another for its closeness; on the
 institution graph of the S=20 world (3,431 nodes, 175k links) they take 8.5 and 5.4 s.  Brandes'
-algorithm (2001) finds each source's distances on the way, so one search serves both: 9.5 s here,
-and its betweenness has the same digits as igraph's.  Each node's predecessors are kept as the search
-finds them (a linked list in arrays), so the dependency pass visits them only, not every link again,
-and a link clearly longer than the best path known is passed over without the tie test's division; the
-nodes waiting for a final distance are a heap indexed by node (a shorter path moves the node up, not a
-second entry), ordered by (distance, node):
-4.2 s against 11.7 s (CPU, every node a source).  Shortest paths whose lengths differ by less than
-a relative 1e-10 are ties, as in igraph (``igraph_cmp_epsilon``): mathematically equal path lengths
-summed in another order are still one length.
+algorithm (2001) finds each source's distances on the way, so one search serves both, and its
+betweenness has the same digits as igraph's.  Each node's predecessors are kept as the search finds
+them (a linked list in arrays), so the dependency pass visits them only, not every link again; a link
+clearly longer than the best path known is passed over without the tie test's division; the nodes
+waiting for a final distance are a heap indexed by node (a shorter path moves the node up, not a second
+entry), ordered by (distance, node); positions are unsigned in the inner loops (no wraparound test of a
+negative index on every load).  3.3 s CPU with every node a source (11.7 s before those four steps).
+Shortest paths whose lengths differ by less than a relative 1e-10 are ties, as in igraph
+(``igraph_cmp_epsilon``): mathematically equal path lengths summed in another order are still one length.
 """
 from __future__ import annotations
 
