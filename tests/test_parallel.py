@@ -440,3 +440,21 @@ def test_streamed_gzipped_scopus_csv_is_not_cut(tmp_path, monkeypatch):
     monkeypatch.setattr(importlib.import_module("collabnet.read.scopus"), "cut_file", no_cut)
     two, one = _split_and_in_line(monkeypatch, rd, g, False)
     assert two.meta == one.meta and two.works.equals(one.works) and len(one.works) == 12
+
+
+@pytest.mark.parametrize("overlap", [True, False], ids=["forked-writer", "in-line-writer"])
+def test_corpus_written_with_or_without_the_forked_writer_is_the_same(tmp_path, monkeypatch, overlap):
+    """read_into writes the works and references from a forked child (a corpus up to OVERLAP_WRITE_WORKS
+    works) or itself (a larger one): the same corpus files either way, and as one process writes them."""
+    import importlib
+    R = importlib.import_module("collabnet.read")
+    inputs = [str(FIXTURES / "openalex_works.jsonl"), str(FIXTURES / "scopus_2023.csv"), str(FIXTURES / "wos_plain.txt")]
+    monkeypatch.setattr(R, "OVERLAP_WRITE_WORKS", 10 ** 9 if overlap else 0)
+    R.read_into(tmp_path / "a", *inputs, progress=False)
+    monkeypatch.setenv("COLLABNET_WORKERS", "1")
+    R.read_into(tmp_path / "b", *inputs, progress=False)
+    a, b = read_tree(tmp_path / "a"), read_tree(tmp_path / "b")
+    assert sorted(a) == ["authorships.parquet", "meta.json", "references.parquet", "works.parquet"]
+    assert a == b
+    import pandas as pd
+    assert len(pd.read_parquet(tmp_path / "a" / "works.parquet")) > 3

@@ -420,6 +420,9 @@ def _read(flat, th, keep_retracted, encoding, progress, timings, save_to: str | 
     return timings.pop("meta")
 
 
+OVERLAP_WRITE_WORKS = 300_000   # works up to which the works and references are written by a forked child
+
+
 def _put_works_and_references(put, works, references) -> None:
     from ..corpus import PARQUET_SLICE
     put("works", works)
@@ -441,10 +444,17 @@ def corpus_of(asm: Assembly, reports: list[FileReport], thesaurus: Thesaurus | N
     first = None
     if put is not None:
         # the works and references are written by a forked child while this process resolves the
-        # authorships and writes them: the writes (pandas' strings to Arrow, Parquet encoding) on two cores
+        # authorships and writes them: the writes (pandas' strings to Arrow, Parquet encoding) on two cores.
+        # Not for a large corpus: the child's own buffers and the pages it copies from this process grow
+        # with the corpus (3 GB more at the peak of a million works), for a second or two saved
         from ..parallel import Background
-        first = Background(_put_works_and_references, put, works, references,
-                           what="writing the works and references", reraise=True)
+        if len(works) > OVERLAP_WRITE_WORKS:
+            t = time.perf_counter()
+            _put_works_and_references(put, works, references)
+            spent += time.perf_counter() - t
+        else:
+            first = Background(_put_works_and_references, put, works, references,
+                               what="writing the works and references", reraise=True)
         works = None
     auth, how = finish_authorships(authorships(), th)
     pa.default_memory_pool().release_unused()   # the parts' buffers, back to the system
@@ -461,7 +471,8 @@ def corpus_of(asm: Assembly, reports: list[FileReport], thesaurus: Thesaurus | N
         return Corpus.with_references_made_later(works, auth, lambda: finish_references(references()), meta)
     t = time.perf_counter()
     put("authorships", auth)
-    first.result()
+    if first is not None:
+        first.result()
     put("meta", meta)
     spent += time.perf_counter() - t
     if timings is not None:

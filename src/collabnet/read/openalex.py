@@ -160,7 +160,7 @@ def _jsonl_works(numbered_lines, report: FileReport, recno: int = 0):
         except msgspec.MsgspecError:
             w = None
         try:
-            if w is None:   # (not JSON, or JSON that is not a work's authorships: parsed as it is)
+            if w is None:   # (not JSON, not an object, or authorships of other kinds: parsed as it is)
                 w = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             report.records += 1
