@@ -106,7 +106,7 @@ def _build(inputs, out, thesaurus, encoding, keep_retracted, focus, baseline, co
         stages.update(_read_and_save(*args))
     else:
         reader = Background(_read_and_save, *args, what="reading the inputs", daemon=False, reraise=True)
-        _preload(views=not no_views, paths=True)  # while the child reads
+        _preload(views=not no_views, paths=_large(inputs))  # while the child reads
         stages.update(reader.result())
     t0 = time.perf_counter()
     corpus = Corpus.load(corpus_dir, lazy_references=True)   # (read when topics need them)
@@ -247,6 +247,21 @@ def _analyse(corpus, out, focus, baseline, counting, quiet, summary=None, views=
             click.echo(format_topics(rep["topics_info"], out))
 
 
+PATHS_FROM_BYTES = 50 * 2 ** 20   # inputs this large (on disk) make an institution graph whose centrality
+                                  # uses the compiled path search: it is loaded while the reader reads
+
+
+def _large(inputs) -> bool:
+    total = 0
+    for p in inputs:
+        for q in (p if isinstance(p, (list, tuple)) else [p]):
+            try:
+                total += os.path.getsize(q)
+            except OSError:   # (a missing file: the reader says so)
+                pass
+    return total >= PATHS_FROM_BYTES
+
+
 def _preload(views: bool, paths: bool = False) -> None:
     """Import what the analysis and its forked children need (igraph, leidenalg, matplotlib: about a
     second), once; the build does it while its reader child reads."""
@@ -254,7 +269,8 @@ def _preload(views: bool, paths: bool = False) -> None:
     for mod in ("pyarrow.parquet", "igraph", "leidenalg", "collabnet.report", "collabnet.views.build",
                 "collabnet.topics.run") + (("collabnet.figures", "collabnet.html_report") if views else ()):
         importlib.import_module(mod)
-    if paths:   # the compiled shortest-path search of the centrality, from numba's cache (0.4 s)
+    if paths:   # the compiled shortest-path search of the centrality, from numba's cache (0.4 s, 100 MB;
+        # a small corpus's graph does without it)
         from .networks import _compiled
         _compiled()
 
