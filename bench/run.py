@@ -220,6 +220,8 @@ def main():
     ap.add_argument("--scale200", action="store_true", help="also the ~1M-work world (OpenAlex only)")
     ap.add_argument("--pybibx", action="store_true", help="also pyBibX at ~100k records (slow)")
     ap.add_argument("--runs", type=int, default=3, help="runs per measurement at scale 1 (median)")
+    ap.add_argument("--runs20", type=int, default=3, help="rounds of the floors and the builds without topics "
+                    "and views at scale 20 (median; the full build runs once)")
     ap.add_argument("--peer-runs", type=int, default=3, help="runs of each tool on each ~100k-record input, in "
                     "rounds (median; a run over a minute is not repeated)")
     ap.add_argument("--scales", default=None, help="comma-separated scales to build (200: OpenAlex only, "
@@ -247,14 +249,35 @@ def main():
     for s in scales:
         d = world(s, ",".join(FORMATS))
         n = 1 if s > 1 else a.runs
-        floors.append((s, "openalex", median_runs(lambda: floor_jsonl(os.path.join(d, FORMATS["openalex"])), n)))
-        floors.append((s, "scopus", median_runs(lambda: floor_csv(os.path.join(d, FORMATS["scopus"])), n)))
+
+        def extra(fmt):
+            return ["--focus", "JP NL"] + (["--baseline", os.path.join(d, "baseline.csv")] if fmt != "openalex" else [])
+        floor_jobs = {"openalex": lambda: floor_jsonl(os.path.join(d, FORMATS["openalex"])),
+                      "scopus": lambda: floor_csv(os.path.join(d, FORMATS["scopus"]))}
+        if s > 1:
+            # the floors and the builds without topics and views in rounds (each once a round, the median of
+            # each): the host's speed drifts over the minutes, and the ratio of a build to its floor should
+            # not depend on which of the two ran in a slow minute; the full build once
+            jobs = {("floor", f): fn for f, fn in floor_jobs.items()}
+            jobs |= {("build", fmt): (lambda fmt=fmt, fn=fn: build(os.path.join(d, fn), extra(fmt) +
+                                                                   ["--no-topics", "--no-views"], out))
+                     for fmt, fn in wanted.items()}
+            res = interleaved(jobs, a.runs20)
+            floors += [(s, f, res[("floor", f)]) for f in floor_jobs]
+            for fmt, fn in wanted.items():
+                if fmt == "openalex":  # (at scale 20 the full build is timed from OpenAlex only)
+                    r = build(os.path.join(d, fn), extra(fmt), out) | {"runs": 1}
+                    rows.append((s, fmt, "full build", r))
+                    print(f"scale {s} {fmt} full build: {r['wall']:.1f} s, {r['peak']:.0f} MB", flush=True)
+                r = res[("build", fmt)]
+                rows.append((s, fmt, "without topics and views", r))
+                print(f"scale {s} {fmt} without topics and views: {r['wall']:.1f} s, {r['peak']:.0f} MB "
+                      f"(median of {r.get('runs', 1)})", flush=True)
+            continue
+        floors += [(s, f, median_runs(fn, n)) for f, fn in floor_jobs.items()]
         for fmt, fn in wanted.items():
-            extra = ["--focus", "JP NL"] + (["--baseline", os.path.join(d, "baseline.csv")] if fmt != "openalex" else [])
             for label, more in (("full build", []), ("without topics and views", ["--no-topics", "--no-views"])):
-                if s > 1 and fmt != "openalex" and label == "full build":
-                    continue  # at scale 20 the full build is timed from OpenAlex only
-                r = median_runs(lambda: build(os.path.join(d, fn), extra + more, out), n)
+                r = median_runs(lambda: build(os.path.join(d, fn), extra(fmt) + more, out), n)
                 rows.append((s, fmt, label, r))
                 print(f"scale {s} {fmt} {label}: {r['wall']:.1f} s, {r['peak']:.0f} MB", flush=True)
     if a.scale200:
@@ -332,7 +355,9 @@ def report(rows, floors, peers, quick: bool = False, title: str | None = None, p
          "time; centrality, topics, corpus writing, figures and exports overlap them on the second core, so a stage",
          "that waits for background work shows the wait. CPU s = user + system time of the build and all its",
          "children (wall time on this shared host varies by up to a third from run to run; CPU time much less).",
-         "Median of the runs shown. Read floor: decompress + orjson-parse every line of works.jsonl.gz; pandas `read_csv` of scopus.csv.",
+         "Median of the runs shown (at scale 20 the floors and the builds without topics and views run in rounds,",
+         "each once a round, so that the host's drift weighs on both sides of a ratio alike; the full build once).",
+         "Read floor: decompress + orjson-parse every line of works.jsonl.gz; pandas `read_csv` of scopus.csv.",
          "", "### Read floor", "", "| scale | file | records | wall s | peak MB |", "|---|---|---|---|---|"]
     for (s, f), r in sorted(fl.items()):
         L.append(f"| {s} | {f} | {r['records']:,} | {r['wall']:.1f} | {r['peak']:.0f} |")
