@@ -252,14 +252,8 @@ PATHS_FROM_BYTES = 50 * 2 ** 20   # inputs this large (on disk) make an institut
 
 
 def _large(inputs) -> bool:
-    total = 0
-    for p in inputs:
-        for q in (p if isinstance(p, (list, tuple)) else [p]):
-            try:
-                total += os.path.getsize(q)
-            except OSError:   # (a missing file: the reader says so)
-                pass
-    return total >= PATHS_FROM_BYTES
+    """Whether the input files (missing ones aside: the reader says so) are PATHS_FROM_BYTES or more."""
+    return sum(os.path.getsize(p) for p in inputs if os.path.isfile(p)) >= PATHS_FROM_BYTES
 
 
 def _preload(views: bool, paths: bool = False) -> None:

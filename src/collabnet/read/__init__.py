@@ -14,9 +14,8 @@ from ..corpus import Corpus
 from ..errors import InputError
 from ..memory import bulk_allocation
 from . import openalex, pubmed, scopus, wos, wos_stream
-from .common import FileReport
+from .common import FileReport, plain_authors
 from .chunks import Assembly, assemble, chunk_part
-from .scopus_authors import plain_authors
 from .sniff import sniff
 from .textio import decode, head_bytes, is_gzip, read_bytes
 

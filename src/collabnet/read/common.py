@@ -96,12 +96,48 @@ def new_aff(raw: str | None, *, inst_id: str | None = None, ror: str | None = No
             "country": country, "lineage": lineage}
 
 
-class AuthorRows:
-    """The authors of one record as compact rows (``rec["authors"]`` of an OpenAlex work): per author
-    (name, full name, id, ORCID, corresponding, affiliations), each affiliation the six fields
-    (raw, institution id, ROR, institution name, type, country) that its authorship row's tail is
-    resolved from.  ``chunk_part`` takes them as they are; elsewhere this is the list of author dicts
-    they stand for (``new_author`` with ``new_aff`` dicts: indexing, iteration, ``==``, pickling)."""
+class AuthorsView:
+    """The authors of one record kept in a compact form (``rec["authors"]``) that ``chunk_part`` reads as
+    it is; elsewhere it is the list of author dicts that :meth:`authors` makes (length, indexing,
+    iteration, ``==``, pickling as that list).  A subclass gives ``__len__``, ``first_name`` and
+    ``authors``."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __getitem__(self, k):
+        return self.authors()[k]
+
+    def __iter__(self):
+        return iter(self.authors())
+
+    def __eq__(self, other):
+        return self.authors() == (other.authors() if isinstance(other, AuthorsView) else other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return repr(self.authors())
+
+    def __reduce__(self):
+        return (list, (self.authors(),))
+
+
+def plain_authors(records: list) -> list:
+    """``records`` with every :class:`AuthorsView` made the list of dicts it stands for (for callers that
+    want plain records)."""
+    for r in records:
+        if isinstance(r["authors"], AuthorsView):
+            r["authors"] = r["authors"].authors()
+    return records
+
+
+class AuthorRows(AuthorsView):
+    """The authors of an OpenAlex work as compact rows: per author (name, full name, id, ORCID,
+    corresponding, affiliations), each affiliation the six fields (raw, institution id, ROR, institution
+    name, type, country) that its authorship row's tail is resolved from."""
 
     __slots__ = ("rows",)
 
@@ -110,9 +146,6 @@ class AuthorRows:
 
     def __len__(self) -> int:
         return len(self.rows)
-
-    def __bool__(self) -> bool:
-        return bool(self.rows)
 
     def first_name(self) -> str | None:
         """The first author's name (what duplicates are told apart by), without making the dicts."""
@@ -126,23 +159,6 @@ class AuthorRows:
                          for raw, i, r, n, t, c in affs]
             out.append(a)
         return out
-
-    def __getitem__(self, k):
-        return self.authors()[k]
-
-    def __iter__(self):
-        return iter(self.authors())
-
-    def __eq__(self, other):
-        return self.authors() == (other.authors() if hasattr(other, "authors") else other)
-
-    __hash__ = None
-
-    def __repr__(self):
-        return repr(self.authors())
-
-    def __reduce__(self):
-        return (list, (self.authors(),))
 
 
 _DOI_RX = re.compile(r"^10\.\d{4,9}/\S+$")

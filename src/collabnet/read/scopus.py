@@ -11,8 +11,8 @@ import numpy as np
 
 from ..errors import InputError
 from .common import (FieldRef, FileReport, author_key, canonical_doc_type, count_byte, new_aff, new_author,
-                     new_record, norm_doi, parse_int, parse_year, unescape_char_refs)
-from .scopus_authors import AuthorSlice, plain_authors
+                     new_record, norm_doi, parse_int, parse_year, plain_authors, unescape_char_refs)
+from .scopus_authors import AuthorSlice
 
 REQUIRED = ("Title", "Year")
 NO_AUTHOR = "[no author name available]"

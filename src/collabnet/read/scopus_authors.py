@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .common import new_aff, new_author, ranges, string_bytes
+from .common import AuthorsView, new_aff, new_author, ranges, string_bytes
 
 # the characters str.strip() takes (str.isspace), as an RE2 class body
 _W = "".join(f"\\x{{{c:x}}}" for c in range(0x110000) if chr(c).isspace())
@@ -46,10 +46,9 @@ class AuthorWindow:
                  "first_names")
 
 
-class AuthorSlice:
+class AuthorSlice(AuthorsView):
     """The authors of one regular row (``rec["authors"]``), kept in its window's arrays: ``chunk_part``
-    takes them as slices.  Elsewhere it is the list of author dicts that ``_convert`` makes (indexing,
-    iteration, ``==``, pickling)."""
+    takes them as slices.  Elsewhere it is the list of author dicts that ``_convert`` makes."""
 
     __slots__ = ("win", "row")
 
@@ -59,15 +58,9 @@ class AuthorSlice:
     def __len__(self) -> int:
         return int(self.win.a_hi[self.row] - self.win.a_lo[self.row])
 
-    def __bool__(self) -> bool:
-        return len(self) > 0
-
     def first_name(self) -> str:
         """The first author's name (what duplicates are told apart by), without making the dicts."""
         return self.win.first_names[self.row]
-
-    def __getitem__(self, k):
-        return self.authors()[k]
 
     def authors(self) -> list[dict]:
         from .scopus import full_name_id
@@ -82,29 +75,6 @@ class AuthorSlice:
             if raw is not None:
                 out[j - lo]["affs"].append(new_aff(raw))
         return out
-
-    def __iter__(self):
-        return iter(self.authors())
-
-    def __eq__(self, other):
-        return self.authors() == (other.authors() if isinstance(other, AuthorSlice) else other)
-
-    __hash__ = None
-
-    def __repr__(self):
-        return repr(self.authors())
-
-    def __reduce__(self):
-        return (list, (self.authors(),))
-
-
-def plain_authors(records: list) -> list:
-    """``records`` with every :class:`AuthorSlice` and :class:`~.common.AuthorRows` made the list of
-    dicts it stands for (for callers that want plain records)."""
-    for r in records:
-        if type(r["authors"]) is not list:   # (an AuthorSlice, or an OpenAlex work's AuthorRows)
-            r["authors"] = r["authors"].authors()
-    return records
 
 
 def _np(a) -> np.ndarray:

@@ -92,26 +92,15 @@ def head_bytes(path, n: int = 65536) -> bytes:
 STREAM_BYTES = 1 << 22   # (decompressed) bytes read at a time by iter_lines
 
 
-def _open_stream(path: str, gz: bool):
-    """A binary stream of the file's (inflated) bytes."""
-    if gz:
-        try:
-            from isal import igzip
-        except ImportError:   # (isal is a dependency; a platform without its wheel falls back to Arrow)
-            pass
-        else:
-            return igzip.open(path, "rb")
-    import pyarrow as pa
-    return pa.input_stream(path, compression="gzip" if gz else None)
-
-
-def _isal_errors() -> tuple:
-    """ISA-L's inflate error (not an OSError), when isal is installed."""
+def _isal():
+    """isal's gzip module and its inflate error (not an OSError), or (None, ()) where isal cannot be imported
+    (it is a dependency; a platform without its wheel inflates with Arrow's stream instead)."""
     try:
+        from isal import igzip
         from isal.igzip_lib import IsalError
     except ImportError:
-        return ()
-    return (IsalError,)
+        return None, ()
+    return igzip, (IsalError,)
 
 
 def iter_lines(path):
@@ -120,11 +109,13 @@ def iter_lines(path):
     first line is dropped.  The file is read in blocks of ``STREAM_BYTES``, a gzip file inflated by
     ISA-L (``isal``: 0.5 s for the 1.4 GB of the S=20 world's works here) or, without it, by Arrow's C++
     stream (1.5 s; Python's gzip module 2.8 s)."""
+    import pyarrow as pa
     path = os.fspath(path)
     gz = is_gzip(path)
+    igzip, isal_errors = _isal() if gz else (None, ())
     lineno, pending = 0, []   # pending: the pieces of a line that runs on past the blocks read so far
     try:
-        with _open_stream(path, gz) as f:
+        with (igzip.open(path, "rb") if igzip else pa.input_stream(path, compression="gzip" if gz else None)) as f:
             first = True
             while block := f.read(STREAM_BYTES):
                 if first:   # (a file of only the mark is one empty line, as Python reads it)
@@ -142,7 +133,7 @@ def iter_lines(path):
                 for line in lines:
                     lineno += 1
                     yield lineno, line
-    except (OSError, EOFError, *_isal_errors()) as exc:
+    except (OSError, EOFError, *isal_errors) as exc:
         if not gz:
             raise
         raise InputError(path, f"the gzip stream is damaged or truncated ({exc})",
